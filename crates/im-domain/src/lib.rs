@@ -1,0 +1,12 @@
+//! Types and rules of the IM domain. No IO lives here: every function is pure and the clock,
+//! when needed, is passed in.
+
+pub mod error;
+pub mod limits;
+pub mod token;
+pub mod user;
+
+pub use error::DomainError;
+pub use limits::Limits;
+pub use token::{Ttl, TtlPolicy};
+pub use user::{Nickname, Password, Username};

@@ -1,0 +1,46 @@
+use serde::{Deserialize, Serialize};
+
+/// Per-deployment limits (API-NOTES §9). Every field has the documented default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Limits {
+    /// Users registered by one batch request.
+    pub batch_register: usize,
+    /// Members added / blocked / whitelisted / muted by one batch request.
+    pub batch_add: usize,
+    /// Chatroom members removed by one batch request.
+    pub chatroom_batch_remove: usize,
+    /// Ids in one chatroom or group details request.
+    pub details_ids: usize,
+    /// Chatroom name, description and announcement lengths, in characters.
+    pub chatroom_name_chars: usize,
+    pub chatroom_description_chars: usize,
+    pub announcement_chars: usize,
+    /// Chatroom `custom`, in bytes.
+    pub chatroom_custom_bytes: usize,
+    pub chatroom_maxusers_default: i32,
+    pub chatroom_maxusers_ceiling: i32,
+    /// Chatrooms one user may be a member of.
+    pub chatrooms_per_user: i64,
+    /// Admins per room.
+    pub admins_per_room: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            batch_register: 60,
+            batch_add: 60,
+            chatroom_batch_remove: 100,
+            details_ids: 100,
+            chatroom_name_chars: 128,
+            chatroom_description_chars: 512,
+            announcement_chars: 512,
+            chatroom_custom_bytes: 8192,
+            chatroom_maxusers_default: 1000,
+            chatroom_maxusers_ceiling: 100_000,
+            chatrooms_per_user: 1000,
+            admins_per_room: 99,
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Tokens (JWT, keys from the database) and secret hashing (argon2, off the async executor).
+
+use crate::error::{ApiError, ApiResult};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Params, PasswordVerifier, Version};
+use jsonwebtoken::{decode, decode_header, encode, Algorithm as JwtAlg, DecodingKey, EncodingKey};
+use jsonwebtoken::{errors::ErrorKind, Header, Validation};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+pub const TOKEN_ISSUER: &str = "imserver";
+
+/// What a token says about its bearer.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    /// `app` or `user`.
+    pub typ: String,
+    /// The app (tenant) uuid the token belongs to.
+    pub app: Uuid,
+    /// The client id (app tokens) or the user's uuid (user tokens).
+    pub sub: String,
+    /// The username, for user tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usr: Option<String>,
+    pub iat: i64,
+    pub exp: i64,
+}
+
+struct Key {
+    kid: String,
+    enc: EncodingKey,
+    dec: DecodingKey,
+}
+
+/// Signs with the newest key and verifies with any known key.
+pub struct TokenService {
+    keys: Vec<Key>,
+}
+
+impl TokenService {
+    /// `keys` newest first, as `(kid, secret)`.
+    pub fn new(keys: Vec<(String, Vec<u8>)>) -> Self {
+        Self {
+            keys: keys
+                .into_iter()
+                .map(|(kid, secret)| Key {
+                    kid,
+                    enc: EncodingKey::from_secret(&secret),
+                    dec: DecodingKey::from_secret(&secret),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn issue(&self, claims: &Claims) -> ApiResult<String> {
+        let key = self.keys.first().ok_or_else(|| {
+            tracing::error!("no signing key loaded");
+            ApiError::internal()
+        })?;
+        let mut header = Header::new(JwtAlg::HS256);
+        header.kid = Some(key.kid.clone());
+        encode(&header, claims, &key.enc).map_err(|e| {
+            tracing::error!(error = %e, "token signing failed");
+            ApiError::internal()
+        })
+    }
+
+    /// Checks signature and expiry. The caller checks the tenant and the token type.
+    pub fn verify(&self, token: &str) -> ApiResult<Claims> {
+        let corrupt = || ApiError::bad_token("Unable to authenticate due to corrupt access token");
+        let header = decode_header(token).map_err(|_| corrupt())?;
+        let kid = header.kid.ok_or_else(corrupt)?;
+        let key = self
+            .keys
+            .iter()
+            .find(|k| k.kid == kid)
+            .ok_or_else(|| ApiError::bad_token("Unable to authenticate"))?;
+        let mut validation = Validation::new(JwtAlg::HS256);
+        validation.leeway = 0;
+        validation.set_issuer(&[TOKEN_ISSUER]);
+        validation.set_required_spec_claims(&["exp", "iss"]);
+        match decode::<Claims>(token, &key.dec, &validation) {
+            Ok(data) => Ok(data.claims),
+            Err(e) if matches!(e.kind(), ErrorKind::ExpiredSignature) => Err(
+                ApiError::unauthorized("Unable to authenticate due to expired access token"),
+            ),
+            Err(_) => Err(corrupt()),
+        }
+    }
+}
+
+/// Argon2id cost settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Argon2Config {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Argon2Config {
+    fn default() -> Self {
+        // OWASP's recommended argon2id settings.
+        Self {
+            memory_kib: 19_456,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+/// Hashes and verifies secrets on the blocking thread pool.
+#[derive(Clone)]
+pub struct Hasher {
+    params: Params,
+}
+
+impl Hasher {
+    pub fn new(cfg: Argon2Config) -> Result<Self, argon2::Error> {
+        Ok(Self {
+            params: Params::new(cfg.memory_kib, cfg.iterations, cfg.parallelism, None)?,
+        })
+    }
+
+    fn argon(params: Params) -> Argon2<'static> {
+        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+    }
+
+    /// Hashes synchronously; for the CLI and for use inside `spawn_blocking`.
+    pub fn hash_now(&self, secret: &str) -> Result<String, argon2::password_hash::Error> {
+        let salt = SaltString::generate(&mut OsRng);
+        Ok(Self::argon(self.params.clone())
+            .hash_password(secret.as_bytes(), &salt)?
+            .to_string())
+    }
+
+    pub async fn hash(&self, secret: String) -> ApiResult<String> {
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || this.hash_now(&secret))
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "hashing task failed");
+                ApiError::internal()
+            })?
+            .map_err(|e| {
+                tracing::error!(error = %e, "hashing failed");
+                ApiError::internal()
+            })
+    }
+
+    /// Hashes several secrets, spread over the blocking pool.
+    pub async fn hash_all(&self, secrets: Vec<String>) -> ApiResult<Vec<String>> {
+        let tasks: Vec<_> = secrets.into_iter().map(|s| self.hash(s)).collect();
+        futures_util::future::try_join_all(tasks).await
+    }
+
+    /// Verifies `secret` against `hash`; an unparsable hash never matches.
+    pub async fn verify(&self, secret: String, hash: String) -> ApiResult<bool> {
+        let params = self.params.clone();
+        tokio::task::spawn_blocking(move || {
+            PasswordHash::new(&hash)
+                .map(|h| {
+                    Self::argon(params)
+                        .verify_password(secret.as_bytes(), &h)
+                        .is_ok()
+                })
+                .unwrap_or(false)
+        })
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "verify task failed");
+            ApiError::internal()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(exp_offset: i64) -> Claims {
+        let now = chrono::Utc::now().timestamp();
+        Claims {
+            iss: TOKEN_ISSUER.into(),
+            typ: "app".into(),
+            app: Uuid::new_v4(),
+            sub: "c".into(),
+            usr: None,
+            iat: now,
+            exp: now + exp_offset,
+        }
+    }
+
+    #[test]
+    fn a_token_verifies_with_its_key_and_fails_with_another() {
+        let svc = TokenService::new(vec![("k1".into(), vec![1; 32])]);
+        let t = svc.issue(&claims(60)).unwrap();
+        assert_eq!(svc.verify(&t).unwrap().sub, "c");
+        let other = TokenService::new(vec![("k1".into(), vec![2; 32])]);
+        assert_eq!(other.verify(&t).unwrap_err().error, "auth_bad_access_token");
+        let unknown_kid = TokenService::new(vec![("k2".into(), vec![1; 32])]);
+        assert_eq!(
+            unknown_kid.verify(&t).unwrap_err().error,
+            "auth_bad_access_token"
+        );
+    }
+
+    #[test]
+    fn an_expired_token_is_unauthorized_and_garbage_is_corrupt() {
+        let svc = TokenService::new(vec![("k1".into(), vec![1; 32])]);
+        let t = svc.issue(&claims(-10)).unwrap();
+        let e = svc.verify(&t).unwrap_err();
+        assert_eq!(e.error, "unauthorized");
+        assert!(e.description.contains("expired"));
+        assert_eq!(
+            svc.verify("nope").unwrap_err().error,
+            "auth_bad_access_token"
+        );
+    }
+
+    #[tokio::test]
+    async fn hashes_verify_only_their_secret() {
+        let h = Hasher::new(Argon2Config {
+            memory_kib: 1024,
+            iterations: 1,
+            parallelism: 1,
+        })
+        .unwrap();
+        let hash = h.hash("s3cret".into()).await.unwrap();
+        assert!(!hash.contains("s3cret"));
+        assert!(h.verify("s3cret".into(), hash.clone()).await.unwrap());
+        assert!(!h.verify("other".into(), hash).await.unwrap());
+        assert!(!h.verify("x".into(), "not-a-hash".into()).await.unwrap());
+    }
+}

@@ -1,0 +1,74 @@
+use crate::auth::{Argon2Config, Hasher, TokenService};
+use crate::extract::Tenant;
+use crate::metrics::Metrics;
+use im_domain::{Limits, TtlPolicy};
+use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+/// What the HTTP tier needs from the configuration.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HttpConfig {
+    /// Token lifetime when a request names none, in seconds.
+    pub token_ttl_default_secs: i64,
+    /// Longest token lifetime, in seconds (also what `ttl: 0` gets).
+    pub token_ttl_max_secs: i64,
+    /// Whether `POST /users` with one user works without an app token.
+    pub open_registration: bool,
+    /// Largest request body, in bytes.
+    pub body_limit_bytes: usize,
+    pub argon2: Argon2Config,
+    pub limits: Limits,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            token_ttl_default_secs: 60 * 24 * 3600,
+            token_ttl_max_secs: 10 * 365 * 24 * 3600,
+            open_registration: false,
+            body_limit_bytes: 1024 * 1024,
+            argon2: Argon2Config::default(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl HttpConfig {
+    pub fn ttl_policy(&self) -> TtlPolicy {
+        TtlPolicy {
+            default_secs: self.token_ttl_default_secs,
+            max_secs: self.token_ttl_max_secs,
+        }
+    }
+}
+
+/// Shared by every worker.
+pub struct AppState {
+    pub pool: PgPool,
+    pub tokens: TokenService,
+    pub hasher: Hasher,
+    pub config: HttpConfig,
+    pub metrics: Metrics,
+    /// Apps never change their names or ids, so resolved tenants are kept.
+    pub(crate) tenants: RwLock<HashMap<String, Tenant>>,
+}
+
+impl AppState {
+    pub fn new(
+        pool: PgPool,
+        tokens: TokenService,
+        config: HttpConfig,
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self {
+            pool,
+            tokens,
+            hasher: Hasher::new(config.argon2).map_err(|e| format!("argon2 settings: {e}"))?,
+            config,
+            metrics: Metrics::new()?,
+            tenants: RwLock::new(HashMap::new()),
+        })
+    }
+}

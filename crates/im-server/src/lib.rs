@@ -1,0 +1,105 @@
+//! Startup of the `imserver` binary: configuration, database, signing keys, HTTP server.
+
+pub mod provision;
+pub mod settings;
+pub mod telemetry;
+
+use actix_web::dev::Server;
+use actix_web::web;
+use anyhow::Context;
+use im_http::auth::TokenService;
+use im_http::AppState;
+use settings::Settings;
+use sqlx::PgPool;
+use std::net::TcpListener;
+use std::time::Duration;
+
+/// Creates the database when configured to, opens the pool and applies migrations.
+pub async fn prepare_database(settings: &Settings) -> anyhow::Result<PgPool> {
+    let db = &settings.database;
+    if db.create_if_missing {
+        im_store::ensure_database(&db.url).await.context(
+            "could not reach PostgreSQL to check the database (is it running? see database.url)",
+        )?;
+    }
+    let pool = im_store::pool(
+        &db.url,
+        db.max_connections,
+        Duration::from_secs(db.acquire_timeout_secs),
+    )
+    .context("invalid database.url")?;
+    im_store::migrate(&pool)
+        .await
+        .context("applying migrations failed")?;
+    Ok(pool)
+}
+
+/// The token service: a configured secret, or the keys kept in the database.
+pub async fn token_service(settings: &Settings, pool: &PgPool) -> anyhow::Result<TokenService> {
+    let keys = match &settings.auth.jwt_secret {
+        Some(secret) if !secret.is_empty() => {
+            vec![("config".to_owned(), secret.as_bytes().to_vec())]
+        }
+        _ => im_store::keys::load_or_create(pool)
+            .await?
+            .into_iter()
+            .map(|k| (k.kid, k.secret))
+            .collect(),
+    };
+    Ok(TokenService::new(keys))
+}
+
+/// A running server and the port it listens on.
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Binds `server.bind:server.port` (port 0 picks a free one) and starts serving.
+    pub async fn build(settings: &Settings, pool: PgPool) -> anyhow::Result<Self> {
+        let tokens = token_service(settings, &pool).await?;
+        let state = web::Data::new(
+            AppState::new(pool, tokens, settings.http()).map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
+        let addr = format!("{}:{}", settings.server.bind, settings.server.port);
+        let listener =
+            TcpListener::bind(&addr).with_context(|| format!("cannot listen on {addr}"))?;
+        let port = listener.local_addr()?.port();
+        let workers = match settings.server.workers {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
+        let server = im_http::serve(listener, state.clone(), workers)?;
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Creates a demo app when there is no app at all, so that a fresh install can be tried at
+/// once. Returns its credentials (shown once) when it was created.
+pub async fn ensure_demo_app(
+    pool: &PgPool,
+    state: &AppState,
+) -> anyhow::Result<Option<provision::Credentials>> {
+    if im_store::apps::count(pool).await? > 0 {
+        return Ok(None);
+    }
+    provision::create_app(pool, &state.hasher, "demo", "demo").await
+}

@@ -1,0 +1,177 @@
+//! `imserver`: the server and its operator CLI.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use im_http::auth::Hasher;
+use im_server::settings::Settings;
+use im_server::{provision, telemetry, Application};
+use std::path::PathBuf;
+
+#[derive(Parser)]
+#[command(
+    name = "imserver",
+    version,
+    about = "Self-hosted Easemob-compatible IM management server"
+)]
+struct Cli {
+    /// Configuration file (TOML). Environment variables IMSERVER__SECTION__KEY override it.
+    #[arg(long, global = true, env = "IMSERVER_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve {
+        /// Port to listen on, over the configuration.
+        #[arg(long)]
+        port: Option<u16>,
+        /// Address to bind, over the configuration.
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Create the database if needed and apply migrations, then exit.
+    Migrate,
+    /// Manage apps (tenants).
+    App {
+        #[command(subcommand)]
+        command: AppCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AppCommand {
+    /// Create an app and print its credentials (the secret is shown only once).
+    Create {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        app: String,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List apps.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give an app a new client secret and print it.
+    RotateSecret {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        app: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut settings = Settings::load(cli.config.as_deref()).context("loading configuration")?;
+    telemetry::init(settings.server.log_format, &settings.server.log_level);
+    match cli.command.unwrap_or(Command::Serve {
+        port: None,
+        bind: None,
+    }) {
+        Command::Serve { port, bind } => {
+            if let Some(p) = port {
+                settings.server.port = p;
+            }
+            if let Some(b) = bind {
+                settings.server.bind = b;
+            }
+            serve(settings).await
+        }
+        Command::Migrate => {
+            im_server::prepare_database(&settings).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        Command::App { command } => app_command(settings, command).await,
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    let pool = im_server::prepare_database(&settings).await?;
+    let app = Application::build(&settings, pool.clone()).await?;
+    if settings.server.demo_app {
+        if let Some(c) = im_server::ensure_demo_app(&pool, &app.state()).await? {
+            println!("No app existed, so a demo app was created. Its secret is shown only now:");
+            print_credentials(&c);
+        }
+    }
+    tracing::info!(
+        bind = %settings.server.bind,
+        port = app.port(),
+        "imserver listening"
+    );
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+fn print_credentials(c: &provision::Credentials) {
+    println!("  org:           {}", c.org);
+    println!("  app:           {}", c.app);
+    println!("  app_id:        {}", c.app_id);
+    println!("  client_id:     {}", c.client_id);
+    println!("  client_secret: {}", c.client_secret);
+}
+
+async fn app_command(settings: Settings, command: AppCommand) -> anyhow::Result<()> {
+    let pool = im_server::prepare_database(&settings).await?;
+    let hasher = Hasher::new(settings.auth.argon2).map_err(|e| anyhow::anyhow!("{e}"))?;
+    match command {
+        AppCommand::Create { org, app, json } => {
+            let c = provision::create_app(&pool, &hasher, &org, &app)
+                .await?
+                .with_context(|| format!("app {org}#{app} exists already"))?;
+            if json {
+                println!("{}", serde_json::to_string(&c)?);
+            } else {
+                println!("Created app {org}#{app}. The secret is shown only now:");
+                print_credentials(&c);
+            }
+        }
+        AppCommand::List { json } => {
+            let apps = im_store::apps::list(&pool).await?;
+            if json {
+                let rows: Vec<_> = apps
+                    .iter()
+                    .map(|a| {
+                        serde_json::json!({
+                            "org": a.org_name, "app": a.app_name, "app_id": a.app_id,
+                            "client_id": a.client_id, "uuid": a.id,
+                            "created": a.created_at.timestamp_millis(),
+                        })
+                    })
+                    .collect();
+                println!("{}", serde_json::to_string(&rows)?);
+            } else {
+                println!("{:<24} {:<24} {:<34} client_id", "org", "app", "app_id");
+                for a in apps {
+                    println!(
+                        "{:<24} {:<24} {:<34} {}",
+                        a.org_name, a.app_name, a.app_id, a.client_id
+                    );
+                }
+            }
+        }
+        AppCommand::RotateSecret { org, app, json } => {
+            let c = provision::rotate_secret(&pool, &hasher, &org, &app)
+                .await?
+                .with_context(|| format!("no app {org}#{app}"))?;
+            if json {
+                println!("{}", serde_json::to_string(&c)?);
+            } else {
+                println!("New secret for {org}#{app} (shown only now):");
+                print_credentials(&c);
+            }
+        }
+    }
+    Ok(())
+}

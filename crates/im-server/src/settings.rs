@@ -1,0 +1,135 @@
+//! Configuration: compiled-in defaults, then an optional file, then `IMSERVER__SECTION__KEY`
+//! environment variables (`DATABASE_URL` is honoured too).
+
+use im_domain::Limits;
+use im_http::auth::Argon2Config;
+use im_http::HttpConfig;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub limits: Limits,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub port: u16,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+    /// Largest request body, in bytes.
+    pub body_limit_bytes: usize,
+    pub log_format: LogFormat,
+    /// A tracing filter such as `info` or `im_http=debug,info` (`RUST_LOG` wins when set).
+    pub log_level: String,
+    /// Create a demo app on first start when no app exists.
+    pub demo_app: bool,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            bind: "0.0.0.0".into(),
+            port: 8080,
+            workers: 0,
+            body_limit_bytes: 1024 * 1024,
+            log_format: LogFormat::Pretty,
+            log_level: "info".into(),
+            demo_app: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout_secs: u64,
+    /// Create the database on start when it does not exist.
+    pub create_if_missing: bool,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: "postgres://postgres@127.0.0.1:5432/imserver".into(),
+            max_connections: 20,
+            acquire_timeout_secs: 5,
+            create_if_missing: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthSettings {
+    pub token_ttl_default_secs: i64,
+    pub token_ttl_max_secs: i64,
+    /// A fixed signing secret; when unset, keys are kept in the database.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jwt_secret: Option<String>,
+    /// Allow `POST /users` with one user and no token.
+    pub open_registration: bool,
+    pub argon2: Argon2Config,
+}
+
+impl Default for AuthSettings {
+    fn default() -> Self {
+        let http = HttpConfig::default();
+        Self {
+            token_ttl_default_secs: http.token_ttl_default_secs,
+            token_ttl_max_secs: http.token_ttl_max_secs,
+            jwt_secret: None,
+            open_registration: http.open_registration,
+            argon2: http.argon2,
+        }
+    }
+}
+
+impl Settings {
+    /// Loads the layered configuration.
+    pub fn load(file: Option<&Path>) -> Result<Self, config::ConfigError> {
+        let mut builder =
+            config::Config::builder().add_source(config::Config::try_from(&Settings::default())?);
+        if let Some(path) = file {
+            builder = builder.add_source(config::File::from(path).required(true));
+        }
+        builder = builder.add_source(
+            config::Environment::with_prefix("IMSERVER")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true),
+        );
+        if std::env::var_os("IMSERVER__DATABASE__URL").is_none() {
+            if let Ok(url) = std::env::var("DATABASE_URL") {
+                builder = builder.set_override("database.url", url)?;
+            }
+        }
+        builder.build()?.try_deserialize()
+    }
+
+    pub fn http(&self) -> HttpConfig {
+        HttpConfig {
+            token_ttl_default_secs: self.auth.token_ttl_default_secs,
+            token_ttl_max_secs: self.auth.token_ttl_max_secs,
+            open_registration: self.auth.open_registration,
+            body_limit_bytes: self.server.body_limit_bytes,
+            argon2: self.auth.argon2,
+            limits: self.limits.clone(),
+        }
+    }
+}

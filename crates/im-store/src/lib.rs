@@ -1,0 +1,51 @@
+//! PostgreSQL storage. One function per use case; every write that touches more than one row
+//! runs in one transaction. Helpers that must compose take `&mut PgConnection`.
+
+pub mod apps;
+pub mod error;
+pub mod keys;
+pub mod users;
+
+pub use error::StoreError;
+
+use sqlx::migrate::MigrateDatabase;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The schema migrations, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations");
+
+/// Milliseconds since the Unix epoch, as the wire shows times.
+pub fn millis(t: chrono::DateTime<chrono::Utc>) -> i64 {
+    t.timestamp_millis()
+}
+
+/// Creates the database named in `url` if it does not exist yet.
+pub async fn ensure_database(url: &str) -> Result<(), sqlx::Error> {
+    if !Postgres::database_exists(url).await? {
+        tracing::info!("database missing; creating it");
+        Postgres::create_database(url).await?;
+    }
+    Ok(())
+}
+
+/// Opens a pool. Connections are made lazily so that a server can start (and answer
+/// `/health`) while the database is still coming up.
+pub fn pool(
+    url: &str,
+    max_connections: u32,
+    acquire_timeout: Duration,
+) -> Result<PgPool, sqlx::Error> {
+    let opts = PgConnectOptions::from_str(url)?.application_name("imserver");
+    Ok(PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(acquire_timeout)
+        .connect_lazy_with(opts))
+}
+
+/// Applies every pending migration.
+pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
+    MIGRATOR.run(pool).await
+}
