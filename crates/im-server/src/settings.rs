@@ -133,3 +133,44 @@ impl Settings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // One test touches the process environment, so the layers are checked in one place.
+    #[test]
+    fn defaults_then_file_then_environment() {
+        let dir = std::env::temp_dir().join(format!("imserver-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("imserver.toml");
+        std::fs::write(
+            &file,
+            "[server]\nport = 9000\nlog_format = \"json\"\n[limits]\nbatch_add = 30\n[auth]\ntoken_ttl_default_secs = 77\n",
+        )
+        .unwrap();
+
+        let defaults = Settings::load(None).unwrap();
+        assert_eq!(defaults.server.port, 8080);
+        assert_eq!(defaults.limits.batch_register, 60);
+
+        let from_file = Settings::load(Some(&file)).unwrap();
+        assert_eq!(from_file.server.port, 9000);
+        assert_eq!(from_file.server.log_format, LogFormat::Json);
+        assert_eq!(from_file.limits.batch_add, 30);
+        assert_eq!(from_file.limits.batch_register, 60);
+        assert_eq!(from_file.http().token_ttl_default_secs, 77);
+
+        std::env::set_var("IMSERVER__SERVER__PORT", "9100");
+        std::env::set_var("IMSERVER__DATABASE__MAX_CONNECTIONS", "7");
+        let layered = Settings::load(Some(&file));
+        std::env::remove_var("IMSERVER__SERVER__PORT");
+        std::env::remove_var("IMSERVER__DATABASE__MAX_CONNECTIONS");
+        let layered = layered.unwrap();
+        assert_eq!(layered.server.port, 9100);
+        assert_eq!(layered.database.max_connections, 7);
+        assert_eq!(layered.limits.batch_add, 30);
+
+        assert!(Settings::load(Some(&dir.join("missing.toml"))).is_err());
+    }
+}

@@ -4,10 +4,10 @@ use crate::envelope::Envelope;
 use crate::envelope_schema;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{
-    bearer, cursor, parse_json, state, AppAdmin, Body, Principal, QueryParams, Tenant,
+    bearer, cursor, parse_json, segment, state, AppAdmin, Body, Principal, QueryParams, Tenant,
 };
 use crate::lenient;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse};
 use im_domain::{DomainError, Nickname, Password, Username};
 use im_store::users::{NewUser, User};
 use serde::{Deserialize, Serialize};
@@ -227,10 +227,9 @@ pub async fn register(
 pub async fn get(
     req: HttpRequest,
     admin: AppAdmin,
-    path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
-    let name = path_user(&path)?;
+    let name = path_user(&segment(&req, "username")?)?;
     let user = im_store::users::get(&st.pool, admin.tenant.id, name.as_str())
         .await?
         .ok_or_else(ApiError::service_resource_not_found)?;
@@ -282,10 +281,9 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
 pub async fn delete(
     req: HttpRequest,
     admin: AppAdmin,
-    path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
-    let name = path_user(&path)?;
+    let name = path_user(&segment(&req, "username")?)?;
     let user = im_store::users::delete_one(&st.pool, admin.tenant.id, name.as_str())
         .await?
         .ok_or_else(ApiError::service_resource_not_found)?;
@@ -342,7 +340,6 @@ pub async fn delete_batch(
 pub async fn set_password(
     req: HttpRequest,
     admin: AppAdmin,
-    path: web::Path<String>,
     Body(body): Body<PasswordBody>,
 ) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
@@ -352,7 +349,7 @@ pub async fn set_password(
         .filter(|p| !p.is_empty())
         .ok_or_else(|| ApiError::illegal("newpassword is required"))?;
     let password = Password::parse(Some(&raw))?;
-    let name = Username::parse(&path).map_err(|_| not_found())?;
+    let name = Username::parse(&segment(&req, "username")?).map_err(|_| not_found())?;
     if im_store::users::get(&st.pool, admin.tenant.id, name.as_str())
         .await?
         .is_none()
@@ -403,9 +400,9 @@ async fn set_activated(
 pub async fn deactivate(
     req: HttpRequest,
     admin: AppAdmin,
-    path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    set_activated(req, admin, &path, false).await
+    let name = segment(&req, "username")?;
+    set_activated(req, admin, &name, false).await
 }
 
 /// Activate (unban) a user.
@@ -420,9 +417,9 @@ pub async fn deactivate(
 pub async fn activate(
     req: HttpRequest,
     admin: AppAdmin,
-    path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
-    set_activated(req, admin, &path, true).await
+    let name = segment(&req, "username")?;
+    set_activated(req, admin, &name, true).await
 }
 
 /// Set a user's push nickname.
@@ -439,7 +436,6 @@ pub async fn activate(
 pub async fn set_nickname(
     req: HttpRequest,
     admin: AppAdmin,
-    path: web::Path<String>,
     Body(body): Body<NicknameBody>,
 ) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
@@ -447,7 +443,7 @@ pub async fn set_nickname(
         .nickname
         .ok_or_else(|| ApiError::illegal("nickname is required"))?;
     let nickname = Nickname::parse(&nickname)?;
-    let name = path_user(&path)?;
+    let name = path_user(&segment(&req, "username")?)?;
     let user =
         im_store::users::set_nickname(&st.pool, admin.tenant.id, name.as_str(), nickname.as_str())
             .await?
