@@ -27,10 +27,13 @@ pub fn elapsed_ms(req: &HttpRequest) -> i64 {
 /// A named path segment (percent-decoded). Tenant scopes add their own segments, so handlers
 /// read theirs by name rather than through `web::Path`.
 pub fn segment(req: &HttpRequest, name: &str) -> ApiResult<String> {
-    req.match_info().get(name).map(str::to_owned).ok_or_else(|| {
-        tracing::error!(name, path = req.path(), "route has no such segment");
-        ApiError::internal()
-    })
+    req.match_info()
+        .get(name)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            tracing::error!(name, path = req.path(), "route has no such segment");
+            ApiError::internal()
+        })
 }
 
 pub fn state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {

@@ -224,10 +224,7 @@ pub async fn register(
         (status = 404, description = "service_resource_not_found; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
-pub async fn get(
-    req: HttpRequest,
-    admin: AppAdmin,
-) -> ApiResult<HttpResponse> {
+pub async fn get(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let name = path_user(&segment(&req, "username")?)?;
     let user = im_store::users::get(&st.pool, admin.tenant.id, name.as_str())
@@ -278,10 +275,7 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
         (status = 404, description = "service_resource_not_found; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
-pub async fn delete(
-    req: HttpRequest,
-    admin: AppAdmin,
-) -> ApiResult<HttpResponse> {
+pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let name = path_user(&segment(&req, "username")?)?;
     let user = im_store::users::delete_one(&st.pool, admin.tenant.id, name.as_str())
@@ -397,10 +391,7 @@ async fn set_activated(
         (status = 404, description = "service_resource_not_found; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
-pub async fn deactivate(
-    req: HttpRequest,
-    admin: AppAdmin,
-) -> ApiResult<HttpResponse> {
+pub async fn deactivate(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let name = segment(&req, "username")?;
     set_activated(req, admin, &name, false).await
 }
@@ -414,10 +405,7 @@ pub async fn deactivate(
         (status = 404, description = "service_resource_not_found; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
-pub async fn activate(
-    req: HttpRequest,
-    admin: AppAdmin,
-) -> ApiResult<HttpResponse> {
+pub async fn activate(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let name = segment(&req, "username")?;
     set_activated(req, admin, &name, true).await
 }

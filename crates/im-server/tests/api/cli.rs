@@ -34,49 +34,82 @@ fn imserver(pool: &PgPool, args: &[&str]) -> (bool, String, String) {
 async fn app_create_list_and_rotate_secret_work_for_scripts(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let p = pool.clone();
-    let (ok, out, err) =
-        tokio::task::spawn_blocking(move || imserver(&p, &["app", "create", "--org", "cli", "--app", "one", "--json"]))
-            .await
-            .unwrap();
+    let (ok, out, err) = tokio::task::spawn_blocking(move || {
+        imserver(
+            &p,
+            &["app", "create", "--org", "cli", "--app", "one", "--json"],
+        )
+    })
+    .await
+    .unwrap();
     assert!(ok, "{err}");
     let c: Value = serde_json::from_str(out.trim()).unwrap();
     for f in ["org", "app", "app_id", "client_id", "client_secret"] {
         assert!(c[f].is_string(), "{f} missing: {c}");
     }
-    assert_eq!((c["org"].as_str(), c["app"].as_str()), (Some("cli"), Some("one")));
+    assert_eq!(
+        (c["org"].as_str(), c["app"].as_str()),
+        (Some("cli"), Some("one"))
+    );
     let app_id = c["app_id"].as_str().unwrap();
-    assert!(app_id.len() == 32 && app_id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()));
+    assert!(
+        app_id.len() == 32
+            && app_id
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    );
 
-    let token = |secret: &str| {
-        json!({"grant_type": "client_credentials", "client_id": c["client_id"], "client_secret": secret})
-    };
+    let token = |secret: &str| json!({"grant_type": "client_credentials", "client_id": c["client_id"], "client_secret": secret});
     let r = app
-        .raw(reqwest::Method::POST, "/cli/one/token", None, Some(token(c["client_secret"].as_str().unwrap())))
+        .raw(
+            reqwest::Method::POST,
+            "/cli/one/token",
+            None,
+            Some(token(c["client_secret"].as_str().unwrap())),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
 
     // Creating it again fails.
     let p = pool.clone();
-    let (ok, _, err) =
-        tokio::task::spawn_blocking(move || imserver(&p, &["app", "create", "--org", "cli", "--app", "one"]))
-            .await
-            .unwrap();
+    let (ok, _, err) = tokio::task::spawn_blocking(move || {
+        imserver(&p, &["app", "create", "--org", "cli", "--app", "one"])
+    })
+    .await
+    .unwrap();
     assert!(!ok);
     assert!(err.contains("exists already"), "{err}");
 
     let p = pool.clone();
-    let (ok, out, err) = tokio::task::spawn_blocking(move || imserver(&p, &["app", "list", "--json"]))
-        .await
-        .unwrap();
+    let (ok, out, err) =
+        tokio::task::spawn_blocking(move || imserver(&p, &["app", "list", "--json"]))
+            .await
+            .unwrap();
     assert!(ok, "{err}");
     let list: Value = serde_json::from_str(out.trim()).unwrap();
-    let apps: Vec<&str> = list.as_array().unwrap().iter().map(|a| a["app"].as_str().unwrap()).collect();
+    let apps: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["app"].as_str().unwrap())
+        .collect();
     assert_eq!(apps, ["chat", "one"]);
     assert!(!out.contains(c["client_secret"].as_str().unwrap()));
 
     let p = pool.clone();
     let (ok, out, err) = tokio::task::spawn_blocking(move || {
-        imserver(&p, &["app", "rotate-secret", "--org", "cli", "--app", "one", "--json"])
+        imserver(
+            &p,
+            &[
+                "app",
+                "rotate-secret",
+                "--org",
+                "cli",
+                "--app",
+                "one",
+                "--json",
+            ],
+        )
     })
     .await
     .unwrap();
@@ -84,11 +117,21 @@ async fn app_create_list_and_rotate_secret_work_for_scripts(pool: PgPool) {
     let rotated: Value = serde_json::from_str(out.trim()).unwrap();
     assert_ne!(rotated["client_secret"], c["client_secret"]);
     let old = app
-        .raw(reqwest::Method::POST, "/cli/one/token", None, Some(token(c["client_secret"].as_str().unwrap())))
+        .raw(
+            reqwest::Method::POST,
+            "/cli/one/token",
+            None,
+            Some(token(c["client_secret"].as_str().unwrap())),
+        )
         .await;
     assert_error(&old, 400, "invalid_grant");
     let new = app
-        .raw(reqwest::Method::POST, "/cli/one/token", None, Some(token(rotated["client_secret"].as_str().unwrap())))
+        .raw(
+            reqwest::Method::POST,
+            "/cli/one/token",
+            None,
+            Some(token(rotated["client_secret"].as_str().unwrap())),
+        )
         .await;
     assert_eq!(new.status, 200);
 }
@@ -106,12 +149,17 @@ async fn bad_app_names_are_refused(pool: PgPool) {
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
 async fn a_fresh_install_gets_one_demo_app(pool: PgPool) {
-    let app = im_server::Application::build(&test_settings(), pool.clone()).await.unwrap();
+    let app = im_server::Application::build(&test_settings(), pool.clone())
+        .await
+        .unwrap();
     let state = app.state();
     let first = im_server::ensure_demo_app(&pool, &state).await.unwrap();
     let c = first.expect("a demo app on first start");
     assert_eq!((c.org.as_str(), c.app.as_str()), ("demo", "demo"));
-    assert!(im_server::ensure_demo_app(&pool, &state).await.unwrap().is_none());
+    assert!(im_server::ensure_demo_app(&pool, &state)
+        .await
+        .unwrap()
+        .is_none());
     let stored: String = sqlx::query_scalar("select client_secret_hash from apps")
         .fetch_one(&pool)
         .await

@@ -101,7 +101,9 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
-        let mut rb = self.client.request(method, format!("{}{}", self.base, path));
+        let mut rb = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
         if let Some(t) = token {
             rb = rb.bearer_auth(t);
         }
@@ -190,7 +192,13 @@ pub fn assert_envelope<'a>(r: &'a Reply, action: &str) -> &'a Value {
     assert_eq!(r.status, 200, "{}", r.body);
     let b = &r.body;
     assert_eq!(b["action"], action, "{b}");
-    for f in ["application", "uri", "path", "organization", "applicationName"] {
+    for f in [
+        "application",
+        "uri",
+        "path",
+        "organization",
+        "applicationName",
+    ] {
         assert!(b[f].is_string(), "missing {f}: {b}");
     }
     assert!(b["entities"].is_array(), "{b}");

@@ -6,9 +6,15 @@ use sqlx::PgPool;
 async fn health_and_ready_answer_without_a_token(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let r = app.raw(Method::GET, "/health", None, None).await;
-    assert_eq!((r.status.as_u16(), r.body["status"].as_str()), (200, Some("ok")));
+    assert_eq!(
+        (r.status.as_u16(), r.body["status"].as_str()),
+        (200, Some("ok"))
+    );
     let r = app.raw(Method::GET, "/ready", None, None).await;
-    assert_eq!((r.status.as_u16(), r.body["status"].as_str()), (200, Some("ok")));
+    assert_eq!(
+        (r.status.as_u16(), r.body["status"].as_str()),
+        (200, Some("ok"))
+    );
 }
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
@@ -39,8 +45,14 @@ async fn metrics_count_requests_by_route_and_status_and_show_the_pool(pool: PgPo
         text.contains(r#"http_requests_total{method="GET",route="/{org_name}/{app_name}/users/{username}",status="404"} 1"#),
         "{text}"
     );
-    assert!(text.contains("http_request_duration_seconds_bucket"), "{text}");
-    assert!(text.contains(r#"db_pool_connections{state="max"}"#), "{text}");
+    assert!(
+        text.contains("http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"db_pool_connections{state="max"}"#),
+        "{text}"
+    );
 }
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
@@ -66,7 +78,10 @@ async fn the_openapi_document_lists_every_endpoint_in_both_url_forms(pool: PgPoo
     ];
     for (p, m) in expected {
         let forms: Vec<String> = if p.starts_with("/users") || p == "/token" {
-            vec![format!("/{{org_name}}/{{app_name}}{p}"), format!("/app-id/{{app_id}}{p}")]
+            vec![
+                format!("/{{org_name}}/{{app_name}}{p}"),
+                format!("/app-id/{{app_id}}{p}"),
+            ]
         } else {
             vec![p.to_owned()]
         };
@@ -75,12 +90,20 @@ async fn the_openapi_document_lists_every_endpoint_in_both_url_forms(pool: PgPoo
             assert!(op.is_object(), "{m} {f} missing");
             assert!(op["responses"]["200"].is_object(), "{m} {f} has no 200");
             if f.contains("{app_name}") || f.contains("{app_id}") {
-                assert!(op["responses"]["404"].is_object(), "{m} {f} documents no 404");
+                assert!(
+                    op["responses"]["404"].is_object(),
+                    "{m} {f} documents no 404"
+                );
             }
         }
     }
     let by_id = &paths["/app-id/{app_id}/users/{username}"]["get"]["parameters"];
-    let names: Vec<&str> = by_id.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = by_id
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["app_id", "username"]);
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
     assert!(doc["components"]["securitySchemes"]["app_token"].is_object());

@@ -35,7 +35,12 @@ async fn client_credentials_give_an_app_token_with_the_documented_fields(pool: P
     assert!(r.body.get("user").is_none());
     // The token works on a management endpoint.
     let users = app
-        .raw(Method::GET, &app.path("/users"), r.body["access_token"].as_str(), None)
+        .raw(
+            Method::GET,
+            &app.path("/users"),
+            r.body["access_token"].as_str(),
+            None,
+        )
         .await;
     assert_eq!(users.status, 200);
 }
@@ -79,11 +84,23 @@ async fn a_wrong_client_id_or_secret_is_invalid_grant(pool: PgPool) {
 async fn missing_fields_are_illegal_argument(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let cases = [
-        (json!({"grant_type": "client_credentials", "client_secret": "x"}), "client_id must be provided."),
-        (json!({"grant_type": "client_credentials", "client_id": "x"}), "client_secret must be provided"),
+        (
+            json!({"grant_type": "client_credentials", "client_secret": "x"}),
+            "client_id must be provided.",
+        ),
+        (
+            json!({"grant_type": "client_credentials", "client_id": "x"}),
+            "client_secret must be provided",
+        ),
         (json!({"client_id": "x"}), "grant_type must be provided"),
-        (json!({"grant_type": "password", "password": "x"}), "username must be provided"),
-        (json!({"grant_type": "password", "username": "x"}), "password must be provided"),
+        (
+            json!({"grant_type": "password", "password": "x"}),
+            "username must be provided",
+        ),
+        (
+            json!({"grant_type": "password", "username": "x"}),
+            "password must be provided",
+        ),
     ];
     for (body, want) in cases {
         let d = assert_error(&client_token(&app, body).await, 400, "illegal_argument");
@@ -107,7 +124,12 @@ async fn an_unknown_app_is_organization_application_not_found(pool: PgPool) {
     let d = assert_error(&r, 404, "organization_application_not_found");
     assert!(d.contains("acme/nosuch"), "{d}");
     let r = app
-        .raw(Method::POST, "/app-id/0123456789abcdef0123456789abcdef/token", None, Some(body))
+        .raw(
+            Method::POST,
+            "/app-id/0123456789abcdef0123456789abcdef/token",
+            None,
+            Some(body),
+        )
         .await;
     assert_error(&r, 404, "organization_application_not_found");
 }
@@ -125,7 +147,9 @@ async fn the_app_id_url_form_serves_tokens(pool: PgPool) {
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let t = r.body["access_token"].as_str().unwrap();
-    let same_app = app.raw(Method::GET, &app.path("/users"), Some(t), None).await;
+    let same_app = app
+        .raw(Method::GET, &app.path("/users"), Some(t), None)
+        .await;
     assert_eq!(same_app.status, 200);
 }
 
@@ -156,14 +180,17 @@ async fn a_user_token_cannot_manage(pool: PgPool) {
     app.register(&["dora"]).await;
     let t = app.user_token("dora", "pw-dora").await;
     let t = t.body["access_token"].as_str().unwrap();
-    let r = app.raw(Method::GET, &app.path("/users"), Some(t), None).await;
+    let r = app
+        .raw(Method::GET, &app.path("/users"), Some(t), None)
+        .await;
     assert_error(&r, 401, "unauthorized");
 }
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
 async fn inherit_needs_an_app_token_and_can_create_the_user(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    let body = json!({"grant_type": "inherit", "username": "Eve", "autoCreateUser": true, "ttl": 1024000});
+    let body =
+        json!({"grant_type": "inherit", "username": "Eve", "autoCreateUser": true, "ttl": 1024000});
     let anon = app
         .raw(Method::POST, &app.path("/token"), None, Some(body.clone()))
         .await;
@@ -179,12 +206,18 @@ async fn inherit_needs_an_app_token_and_can_create_the_user(pool: PgPool) {
     assert_eq!(again.body["user"]["uuid"], r.body["user"]["uuid"]);
 
     let missing = app
-        .post("/token", json!({"grant_type": "inherit", "username": "frank"}))
+        .post(
+            "/token",
+            json!({"grant_type": "inherit", "username": "frank"}),
+        )
         .await;
     let d = assert_error(&missing, 404, "invalid_grant");
     assert_eq!(d, "user not found");
     let bad = app
-        .post("/token", json!({"grant_type": "inherit", "username": "bad name", "autoCreateUser": true}))
+        .post(
+            "/token",
+            json!({"grant_type": "inherit", "username": "bad name", "autoCreateUser": true}),
+        )
         .await;
     assert_error(&bad, 400, "illegal_argument");
 }
@@ -214,11 +247,17 @@ async fn concurrent_auto_create_makes_one_user(pool: PgPool) {
 async fn a_deactivated_user_gets_no_token(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.register(&["hal"]).await;
-    assert_eq!(app.post("/users/hal/deactivate", json!({})).await.status, 200);
+    assert_eq!(
+        app.post("/users/hal/deactivate", json!({})).await.status,
+        200
+    );
     let d = assert_error(&app.user_token("hal", "pw-hal").await, 400, "invalid_grant");
     assert_eq!(d, "user not activated");
     let inherit = app
-        .post("/token", json!({"grant_type": "inherit", "username": "hal"}))
+        .post(
+            "/token",
+            json!({"grant_type": "inherit", "username": "hal"}),
+        )
         .await;
     assert_error(&inherit, 400, "invalid_grant");
     assert_eq!(app.post("/users/hal/activate", json!({})).await.status, 200);
@@ -245,7 +284,9 @@ async fn a_malformed_or_forged_token_is_auth_bad_access_token(pool: PgPool) {
     let mut parts: Vec<String> = app.token.split('.').map(str::to_owned).collect();
     parts[2] = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into();
     let forged = parts.join(".");
-    let r = app.raw(Method::GET, &app.path("/users"), Some(&forged), None).await;
+    let r = app
+        .raw(Method::GET, &app.path("/users"), Some(&forged), None)
+        .await;
     assert_error(&r, 401, "auth_bad_access_token");
     let r = app
         .client
@@ -263,7 +304,9 @@ async fn an_expired_token_says_so(pool: PgPool) {
     let r = client_token(&app, creds_body(&app, json!(1))).await;
     let t = r.body["access_token"].as_str().unwrap().to_owned();
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let r = app.raw(Method::GET, &app.path("/users"), Some(&t), None).await;
+    let r = app
+        .raw(Method::GET, &app.path("/users"), Some(&t), None)
+        .await;
     let d = assert_error(&r, 401, "unauthorized");
     assert_eq!(d, "Unable to authenticate due to expired access token");
 }
@@ -289,7 +332,12 @@ async fn a_token_of_one_app_is_refused_on_another(pool: PgPool) {
     // Users are per app.
     app.register(&["ivy"]).await;
     let r = app
-        .raw(Method::GET, "/acme/other/users/ivy", Some(&other_token), None)
+        .raw(
+            Method::GET,
+            "/acme/other/users/ivy",
+            Some(&other_token),
+            None,
+        )
         .await;
     assert_error(&r, 404, "service_resource_not_found");
 }
@@ -312,7 +360,10 @@ async fn tokens_stay_valid_across_instances_and_restarts(pool: PgPool) {
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
 async fn a_configured_signing_secret_overrides_the_stored_keys(pool: PgPool) {
-    let app = TestApp::spawn_with(pool.clone(), |s| s.auth.jwt_secret = Some("s3cr3t-from-config".into())).await;
+    let app = TestApp::spawn_with(pool.clone(), |s| {
+        s.auth.jwt_secret = Some("s3cr3t-from-config".into())
+    })
+    .await;
     assert_eq!(app.get("/users").await.status, 200);
     // A server using the stored keys does not accept it.
     let stored = Application::build(&test_settings(), pool).await.unwrap();

@@ -14,7 +14,10 @@ async fn user_count(app: &TestApp) -> i64 {
 async fn registering_one_user_answers_the_documented_entity(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let r = app
-        .post("/users", json!({"username": "User1", "password": "123", "nickname": "testuser"}))
+        .post(
+            "/users",
+            json!({"username": "User1", "password": "123", "nickname": "testuser"}),
+        )
         .await;
     let b = assert_envelope(&r, "post");
     assert_eq!(b["path"], "/users");
@@ -29,10 +32,11 @@ async fn registering_one_user_answers_the_documented_entity(pool: PgPool) {
     assert!(e["uuid"].as_str().unwrap().parse::<uuid::Uuid>().is_ok());
     assert!(e["created"].is_i64() && e["created"] == e["modified"]);
     // The password is stored hashed.
-    let hash: String = sqlx::query_scalar("select password_hash from users where username = 'user1'")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let hash: String =
+        sqlx::query_scalar("select password_hash from users where username = 'user1'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert!(hash.starts_with("$argon2id$") && !hash.contains("123"));
 }
 
@@ -53,19 +57,45 @@ async fn invalid_registrations_are_illegal_argument_and_write_nothing(pool: PgPo
     let app = TestApp::spawn(pool).await;
     let long = "a".repeat(65);
     let cases = [
-        (json!({"username": "bad name", "password": "x"}), "username [bad name] is not legal"),
-        (json!({"username": long, "password": "x"}), "USERNAME_TOO_LONG"),
+        (
+            json!({"username": "bad name", "password": "x"}),
+            "username [bad name] is not legal",
+        ),
+        (
+            json!({"username": long, "password": "x"}),
+            "USERNAME_TOO_LONG",
+        ),
         (json!({"username": "ok"}), "password or pin must provided"),
-        (json!({"username": "ok", "password": ""}), "password or pin must provided"),
-        (json!({"username": "ok", "password": "x", "nickname": "n".repeat(101)}), "NICKNAME_TOO_LONG"),
-        (json!({"password": "x"}), "Entity user requires a property named username"),
-        (json!({"username": "ok", "password": "p".repeat(65)}), "PASSWORD_TOO_LONG"),
+        (
+            json!({"username": "ok", "password": ""}),
+            "password or pin must provided",
+        ),
+        (
+            json!({"username": "ok", "password": "x", "nickname": "n".repeat(101)}),
+            "NICKNAME_TOO_LONG",
+        ),
+        (
+            json!({"password": "x"}),
+            "Entity user requires a property named username",
+        ),
+        (
+            json!({"username": "ok", "password": "p".repeat(65)}),
+            "PASSWORD_TOO_LONG",
+        ),
     ];
     for (body, want) in cases {
-        let d = assert_error(&app.post("/users", body.clone()).await, 400, "illegal_argument");
+        let d = assert_error(
+            &app.post("/users", body.clone()).await,
+            400,
+            "illegal_argument",
+        );
         assert_eq!(d, want, "{body}");
     }
-    let d = assert_error(&app.post("/users", json!("just a string")).await, 400, "illegal_argument");
+    let d = assert_error(
+        &app.post("/users", json!("just a string")).await,
+        400,
+        "illegal_argument",
+    );
     assert_eq!(d, "this is an invalid request.");
     assert_eq!(user_count(&app).await, 0);
 }
@@ -102,16 +132,30 @@ async fn a_batch_over_the_limit_or_with_a_bad_item_writes_nothing(pool: PgPool) 
     let big: Vec<Value> = (0..61)
         .map(|i| json!({"username": format!("u{i}"), "password": "x"}))
         .collect();
-    let d = assert_error(&app.post("/users", Value::Array(big)).await, 400, "illegal_argument");
+    let d = assert_error(
+        &app.post("/users", Value::Array(big)).await,
+        400,
+        "illegal_argument",
+    );
     assert_eq!(
         d,
         "Request body array size[61] had almost reached or been greater than the upper range value[60]"
     );
-    let mixed = json!([{"username": "good", "password": "x"}, {"username": "b@d", "password": "x"}]);
+    let mixed =
+        json!([{"username": "good", "password": "x"}, {"username": "b@d", "password": "x"}]);
     assert_error(&app.post("/users", mixed).await, 400, "illegal_argument");
-    let twice = json!([{"username": "same", "password": "a"}, {"username": "SAME", "password": "b"}]);
-    assert_error(&app.post("/users", twice).await, 400, "duplicate_unique_property_exists");
-    assert_error(&app.post("/users", json!([])).await, 400, "illegal_argument");
+    let twice =
+        json!([{"username": "same", "password": "a"}, {"username": "SAME", "password": "b"}]);
+    assert_error(
+        &app.post("/users", twice).await,
+        400,
+        "duplicate_unique_property_exists",
+    );
+    assert_error(
+        &app.post("/users", json!([])).await,
+        400,
+        "illegal_argument",
+    );
     assert_eq!(user_count(&app).await, 0);
     // Exactly 60 is fine, and the same user twice with the same password counts once.
     let sixty: Vec<Value> = (0..60)
@@ -132,7 +176,10 @@ async fn registering_needs_an_app_token_by_default(pool: PgPool) {
         .raw(Method::POST, &app.path("/users"), None, Some(body))
         .await;
     let d = assert_error(&r, 401, "unauthorized");
-    assert_eq!(d, "Open registration doesn't allow, so register user need token");
+    assert_eq!(
+        d,
+        "Open registration doesn't allow, so register user need token"
+    );
     assert_eq!(user_count(&app).await, 0);
 }
 
@@ -168,8 +215,16 @@ async fn getting_a_user_finds_it_case_insensitively(pool: PgPool) {
     let b = assert_envelope(&r, "get");
     assert_eq!(b["count"], 1);
     assert_eq!(names(&b["entities"]), ["bob"]);
-    assert_error(&app.get("/users/nobody").await, 404, "service_resource_not_found");
-    assert_error(&app.get("/users/not%20valid").await, 404, "service_resource_not_found");
+    assert_error(
+        &app.get("/users/nobody").await,
+        404,
+        "service_resource_not_found",
+    );
+    assert_error(
+        &app.get("/users/not%20valid").await,
+        404,
+        "service_resource_not_found",
+    );
 }
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
@@ -201,7 +256,11 @@ async fn listing_users_pages_in_registration_order_with_a_cursor(pool: PgPool) {
     assert_eq!(app.get("/users?limit=1000").await.body["count"], 5);
     assert_eq!(app.get("/users?limit=0").await.body["count"], 1);
     assert_error(&app.get("/users?limit=ten").await, 400, "invalid_parameter");
-    assert_error(&app.get("/users?cursor=bogus").await, 400, "invalid_parameter");
+    assert_error(
+        &app.get("/users?cursor=bogus").await,
+        400,
+        "invalid_parameter",
+    );
 }
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
@@ -222,8 +281,16 @@ async fn deleting_a_user_returns_it_and_removes_it(pool: PgPool) {
     let r = app.delete("/users/Carol").await;
     let b = assert_envelope(&r, "delete");
     assert_eq!(names(&b["entities"]), ["carol"]);
-    assert_error(&app.get("/users/carol").await, 404, "service_resource_not_found");
-    assert_error(&app.delete("/users/carol").await, 404, "service_resource_not_found");
+    assert_error(
+        &app.get("/users/carol").await,
+        404,
+        "service_resource_not_found",
+    );
+    assert_error(
+        &app.delete("/users/carol").await,
+        404,
+        "service_resource_not_found",
+    );
     assert_eq!(user_count(&app).await, 1);
 }
 
@@ -250,14 +317,26 @@ async fn batch_delete_removes_the_oldest_first_with_a_cursor_until_none_remain(p
 async fn changing_a_password_replaces_the_old_one(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.register(&["erin"]).await;
-    let r = app.put("/users/erin/password", json!({"newpassword": "fresh"})).await;
+    let r = app
+        .put("/users/erin/password", json!({"newpassword": "fresh"}))
+        .await;
     assert_envelope(&r, "set user password");
-    assert_error(&app.user_token("erin", "pw-erin").await, 400, "invalid_grant");
+    assert_error(
+        &app.user_token("erin", "pw-erin").await,
+        400,
+        "invalid_grant",
+    );
     assert_eq!(app.user_token("erin", "fresh").await.status, 200);
 
-    let d = assert_error(&app.put("/users/erin/password", json!({})).await, 400, "illegal_argument");
+    let d = assert_error(
+        &app.put("/users/erin/password", json!({})).await,
+        400,
+        "illegal_argument",
+    );
     assert_eq!(d, "newpassword is required");
-    let r = app.put("/users/ghost/password", json!({"newpassword": "x"})).await;
+    let r = app
+        .put("/users/ghost/password", json!({"newpassword": "x"}))
+        .await;
     let d = assert_error(&r, 404, "entity_not_found");
     assert_eq!(d, "User null not found");
 }
@@ -269,26 +348,58 @@ async fn deactivating_and_activating_show_in_the_user(pool: PgPool) {
     let r = app.post("/users/fay/deactivate", json!({})).await;
     let b = assert_envelope(&r, "Deactivate user");
     assert_eq!(b["entities"][0]["activated"], false);
-    assert_eq!(app.get("/users/fay").await.body["entities"][0]["activated"], false);
+    assert_eq!(
+        app.get("/users/fay").await.body["entities"][0]["activated"],
+        false
+    );
     let r = app.call(Method::POST, "/users/fay/activate", None).await;
     assert_envelope(&r, "activate user");
-    assert_eq!(app.get("/users/fay").await.body["entities"][0]["activated"], true);
-    assert_error(&app.post("/users/ghost/deactivate", json!({})).await, 404, "service_resource_not_found");
-    assert_error(&app.post("/users/ghost/activate", json!({})).await, 404, "service_resource_not_found");
+    assert_eq!(
+        app.get("/users/fay").await.body["entities"][0]["activated"],
+        true
+    );
+    assert_error(
+        &app.post("/users/ghost/deactivate", json!({})).await,
+        404,
+        "service_resource_not_found",
+    );
+    assert_error(
+        &app.post("/users/ghost/activate", json!({})).await,
+        404,
+        "service_resource_not_found",
+    );
 }
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
 async fn setting_a_nickname_shows_it_on_the_user(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.register(&["gus"]).await;
-    let r = app.put("/users/gus", json!({"nickname": "Gus the Great"})).await;
+    let r = app
+        .put("/users/gus", json!({"nickname": "Gus the Great"}))
+        .await;
     let b = assert_envelope(&r, "put");
     assert_eq!(b["entities"][0]["nickname"], "Gus the Great");
-    assert_eq!(app.get("/users/gus").await.body["entities"][0]["nickname"], "Gus the Great");
-    let d = assert_error(&app.put("/users/gus", json!({"nickname": "n".repeat(101)})).await, 400, "illegal_argument");
+    assert_eq!(
+        app.get("/users/gus").await.body["entities"][0]["nickname"],
+        "Gus the Great"
+    );
+    let d = assert_error(
+        &app.put("/users/gus", json!({"nickname": "n".repeat(101)}))
+            .await,
+        400,
+        "illegal_argument",
+    );
     assert_eq!(d, "NICKNAME_TOO_LONG");
-    assert_error(&app.put("/users/gus", json!({})).await, 400, "illegal_argument");
-    assert_error(&app.put("/users/ghost", json!({"nickname": "x"})).await, 404, "service_resource_not_found");
+    assert_error(
+        &app.put("/users/gus", json!({})).await,
+        400,
+        "illegal_argument",
+    );
+    assert_error(
+        &app.put("/users/ghost", json!({"nickname": "x"})).await,
+        404,
+        "service_resource_not_found",
+    );
 }
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
@@ -306,7 +417,14 @@ async fn every_users_endpoint_needs_an_app_token(pool: PgPool) {
         (Method::POST, "/users/hank/activate"),
     ];
     for (m, p) in calls {
-        let r = app.raw(m.clone(), &app.path(p), None, Some(json!({"newpassword": "x", "nickname": "x"}))).await;
+        let r = app
+            .raw(
+                m.clone(),
+                &app.path(p),
+                None,
+                Some(json!({"newpassword": "x", "nickname": "x"})),
+            )
+            .await;
         assert_error(&r, 401, "unauthorized");
     }
     assert_eq!(user_count(&app).await, 1);
@@ -317,14 +435,24 @@ async fn the_app_id_form_serves_the_same_users(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let base = format!("/app-id/{}", app.creds.app_id);
     let r = app
-        .raw(Method::POST, &format!("{base}/users"), Some(&app.token), Some(json!({"username": "ida", "password": "x"})))
+        .raw(
+            Method::POST,
+            &format!("{base}/users"),
+            Some(&app.token),
+            Some(json!({"username": "ida", "password": "x"})),
+        )
         .await;
     let b = assert_envelope(&r, "post");
     assert_eq!(b["path"], "/users");
     assert_eq!(b["organization"], "acme");
     assert_eq!(names(&app.get("/users").await.body["entities"]), ["ida"]);
     let r = app
-        .raw(Method::GET, &format!("{base}/users/ida"), Some(&app.token), None)
+        .raw(
+            Method::GET,
+            &format!("{base}/users/ida"),
+            Some(&app.token),
+            None,
+        )
         .await;
     assert_eq!(names(&r.body["entities"]), ["ida"]);
 }

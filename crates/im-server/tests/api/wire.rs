@@ -8,9 +8,13 @@ use sqlx::PgPool;
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
 async fn json_is_read_whatever_the_content_type(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
-    for (i, ct) in ["application/x-www-form-urlencoded", "text/plain", "application/json"]
-        .iter()
-        .enumerate()
+    for (i, ct) in [
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "application/json",
+    ]
+    .iter()
+    .enumerate()
     {
         let r = app
             .client
@@ -38,7 +42,9 @@ async fn chunked_bodies_are_read(pool: PgPool) {
         .client
         .post(format!("{}{}", app.base, app.path("/users")))
         .bearer_auth(&app.token)
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
         .send()
         .await
         .unwrap();
@@ -51,7 +57,9 @@ async fn a_post_without_a_body_is_read_as_an_empty_object(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.register(&["nobody"]).await;
     // Deactivate takes no body at all.
-    let r = app.call(Method::POST, "/users/nobody/deactivate", None).await;
+    let r = app
+        .call(Method::POST, "/users/nobody/deactivate", None)
+        .await;
     assert_envelope(&r, "Deactivate user");
     // The token endpoint reports the missing field, not a parse error.
     let r = app.raw(Method::POST, &app.path("/token"), None, None).await;
@@ -72,7 +80,9 @@ async fn malformed_json_is_json_parse(pool: PgPool) {
         .unwrap();
     assert_error(&TestApp::reply(r).await, 400, "json_parse");
     // Valid JSON of the wrong shape is an argument error.
-    let r = app.post("/users", json!({"username": ["x"], "password": "x"})).await;
+    let r = app
+        .post("/users", json!({"username": ["x"], "password": "x"}))
+        .await;
     assert_error(&r, 400, "illegal_argument");
 }
 
@@ -104,7 +114,10 @@ async fn trailing_slashes_and_empty_query_values_are_tolerated(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.register(&["slash"]).await;
     assert_eq!(names(&app.get("/users/").await.body["entities"]), ["slash"]);
-    assert_eq!(names(&app.get("/users/slash/").await.body["entities"]), ["slash"]);
+    assert_eq!(
+        names(&app.get("/users/slash/").await.body["entities"]),
+        ["slash"]
+    );
     let r = app.get("/users?cursor=&limit=").await;
     let b = assert_envelope(&r, "get");
     assert_eq!(b["count"], 1);
@@ -165,8 +178,13 @@ async fn success_envelopes_carry_every_common_field(pool: PgPool) {
     let r = app.get("/users/env").await;
     let b = assert_envelope(&r, "get");
     assert_eq!(r.headers["content-type"], "application/json");
-    let app_uuid = app.post("/token", json!({"grant_type": "client_credentials",
-        "client_id": app.creds.client_id, "client_secret": app.creds.client_secret})).await;
+    let app_uuid = app
+        .post(
+            "/token",
+            json!({"grant_type": "client_credentials",
+        "client_id": app.creds.client_id, "client_secret": app.creds.client_secret}),
+        )
+        .await;
     assert_eq!(b["application"], app_uuid.body["application"]);
     assert_eq!(b["uri"], format!("{}{}", app.base, app.path("/users/env")));
     assert!(b.get("params").is_none());
