@@ -22,6 +22,12 @@ pub enum DomainError {
     /// 403 `forbidden_op`.
     #[error("{0}")]
     Forbidden(String),
+    /// 400 `forbidden_op` (where a 3.x page names 400 for a rule violation).
+    #[error("{0}")]
+    ForbiddenBadRequest(String),
+    /// 403 `exceed_limit`.
+    #[error("{0}")]
+    ExceedLimit(String),
     /// 404 `resource_not_found`.
     #[error("{0}")]
     NotFound(String),

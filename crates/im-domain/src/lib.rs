@@ -3,6 +3,7 @@
 
 pub mod error;
 pub mod limits;
+pub mod room;
 pub mod token;
 pub mod user;
 

@@ -22,6 +22,10 @@ pub struct Limits {
     pub chatroom_maxusers_ceiling: i32,
     /// Chatrooms one user may be a member of.
     pub chatrooms_per_user: i64,
+    /// Groups one user may be a member of.
+    pub groups_per_user: i64,
+    /// Members listed in a room's details (`affiliations`); `affiliations_count` is always exact.
+    pub details_affiliations: i64,
     /// Admins per room.
     pub admins_per_room: i64,
 }
@@ -40,6 +44,8 @@ impl Default for Limits {
             chatroom_maxusers_default: 1000,
             chatroom_maxusers_ceiling: 100_000,
             chatrooms_per_user: 1000,
+            groups_per_user: 10_000,
+            details_affiliations: 1000,
             admins_per_room: 99,
         }
     }

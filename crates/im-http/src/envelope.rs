@@ -113,12 +113,11 @@ impl Envelope {
     }
 }
 
-/// `/org/app/users/u1` and `/app-id/x/users/u1` both give `/users/u1`.
+/// `/org/app/users/u1` and `/app-id/x/users/u1` both give `/users/u1`: either prefix is two
+/// segments.
 fn tenant_relative_path(req: &HttpRequest) -> String {
-    let path = req.path();
-    let skip = if path.starts_with("/app-id/") { 3 } else { 2 };
-    let rest: Vec<&str> = path.trim_start_matches('/').splitn(skip + 1, '/').collect();
-    match rest.get(skip) {
+    let rest: Vec<&str> = req.path().trim_start_matches('/').splitn(3, '/').collect();
+    match rest.get(2) {
         Some(r) => format!("/{r}"),
         None => "/".to_owned(),
     }

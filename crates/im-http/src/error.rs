@@ -93,6 +93,7 @@ impl ApiError {
             "invalid_grant" => "EasemobSecurityException",
             "unauthorized" | "auth_bad_access_token" => "UnauthorizedException",
             "forbidden_op" => "com.easemob.group.exception.ForbiddenOpException",
+            "exceed_limit" => "com.easemob.group.exception.ExceedLimitException",
             "resource_not_found" => "com.easemob.group.exception.ResourceNotFoundException",
             "service_resource_not_found" => {
                 "org.apache.usergrid.services.exceptions.ServiceResourceNotFoundException"
@@ -152,6 +153,8 @@ impl From<DomainError> for ApiError {
             InvalidGrant(m) => Self::bad_request("invalid_grant", m),
             GrantUserNotFound(m) => Self::new(StatusCode::NOT_FOUND, "invalid_grant", m),
             Forbidden(m) => Self::new(StatusCode::FORBIDDEN, "forbidden_op", m),
+            ForbiddenBadRequest(m) => Self::new(StatusCode::BAD_REQUEST, "forbidden_op", m),
+            ExceedLimit(m) => Self::new(StatusCode::FORBIDDEN, "exceed_limit", m),
             NotFound(m) => Self::new(StatusCode::NOT_FOUND, "resource_not_found", m),
             ServiceResourceNotFound(m) => {
                 Self::new(StatusCode::NOT_FOUND, "service_resource_not_found", m)

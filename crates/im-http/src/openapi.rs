@@ -1,7 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations. Every tenant path is
 //! listed twice: under `/{org_name}/{app_name}` and under `/app-id/{app_id}`.
 
-use crate::routes::{ops, token, users};
+use crate::routes::{chatrooms as c, ops, token, users};
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ObjectBuilder, Required, Type};
@@ -20,11 +20,23 @@ use utoipa::{Modify, OpenApi};
         token::token,
         users::register, users::get, users::list, users::delete, users::delete_batch,
         users::set_password, users::deactivate, users::activate, users::set_nickname,
+        c::create, c::list, c::joined, c::details, c::update, c::delete,
+        c::members, c::add_member, c::add_members, c::remove_members,
+        c::admins, c::add_admin, c::remove_admin,
+        c::super_admins, c::add_super_admin, c::remove_super_admin,
+        c::mutes, c::mute, c::unmute, c::ban, c::unban,
+        c::blocks, c::block_one, c::block_many, c::unblock,
+        c::whitelist, c::whitelist_one, c::whitelist_many, c::whitelist_remove,
+        c::announcement, c::set_announcement,
     ),
     modifiers(&BearerAuth, &AppIdPaths),
     tags(
         (name = "tokens", description = "App and user tokens"),
         (name = "users", description = "IM users"),
+        (name = "chatrooms", description = "Chatrooms: create, list, details, update, transfer, delete, announcement"),
+        (name = "chatroom members", description = "Chatroom members and admins"),
+        (name = "chatroom moderation", description = "Chatroom mutes, mute-all, blocks and whitelist"),
+        (name = "chatroom super admins", description = "App-level chatroom super admins"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

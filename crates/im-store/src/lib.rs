@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod error;
 pub mod keys;
+pub mod rooms;
 pub mod users;
 
 pub use error::StoreError;

@@ -1,0 +1,622 @@
+//! Rooms: the rules shared by chatrooms and groups. Decision functions take facts the store has
+//! already loaded under the room's lock and return a plan or the error to answer with.
+
+use crate::{DomainError, Limits, Username};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum RoomKind {
+    Chatroom,
+    Group,
+}
+
+impl RoomKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoomKind::Chatroom => "chatroom",
+            RoomKind::Group => "group",
+        }
+    }
+
+    fn plural(self) -> &'static str {
+        match self {
+            RoomKind::Chatroom => "chatrooms",
+            RoomKind::Group => "groups",
+        }
+    }
+
+    /// A single add of a member, or single remove of a non-member: chatroom pages name 400,
+    /// group pages 403.
+    fn membership_error(self, msg: String) -> DomainError {
+        match self {
+            RoomKind::Chatroom => DomainError::ForbiddenBadRequest(msg),
+            RoomKind::Group => DomainError::Forbidden(msg),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Role {
+    Member = 0,
+    Admin = 1,
+    Owner = 2,
+}
+
+impl Role {
+    pub fn from_i16(v: i16) -> Role {
+        match v {
+            2 => Role::Owner,
+            1 => Role::Admin,
+            _ => Role::Member,
+        }
+    }
+}
+
+/// A room id: a positive integer, written as a numeric string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RoomId(i64);
+
+impl RoomId {
+    /// `None` for anything that is not a positive decimal integer that fits in 63 bits.
+    pub fn parse(raw: &str) -> Option<RoomId> {
+        let raw = raw.trim();
+        if raw.is_empty() || raw.len() > 19 || !raw.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        raw.parse::<i64>().ok().filter(|n| *n > 0).map(RoomId)
+    }
+
+    pub fn new(v: i64) -> RoomId {
+        RoomId(v)
+    }
+
+    pub fn get(self) -> i64 {
+        self.0
+    }
+}
+
+impl std::fmt::Display for RoomId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// How long a mute lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MuteDuration {
+    Forever,
+    Millis(i64),
+}
+
+impl MuteDuration {
+    /// The fixed expiry the hosted service uses for "forever" (2117-01-01).
+    pub const FOREVER_EXPIRE_MS: i64 = 4_638_873_600_000;
+
+    pub fn parse(raw: Option<i64>) -> Result<Self, DomainError> {
+        match raw {
+            Some(-1) => Ok(Self::Forever),
+            Some(ms) if ms > 0 => Ok(Self::Millis(ms)),
+            Some(ms) => Err(DomainError::invalid(format!(
+                "mute_duration [{ms}] must be a positive number of milliseconds or -1"
+            ))),
+            None => Err(DomainError::invalid("mute_duration must be provided")),
+        }
+    }
+
+    pub fn expire_at(self, now_ms: i64) -> i64 {
+        match self {
+            Self::Forever => Self::FOREVER_EXPIRE_MS,
+            Self::Millis(ms) => now_ms.saturating_add(ms).min(Self::FOREVER_EXPIRE_MS),
+        }
+    }
+}
+
+/// Checks a text field's length in characters: 403 `exceed_limit` "{what} cannot exceed to N".
+pub fn check_chars(what: &str, value: &str, max: usize) -> Result<(), DomainError> {
+    if value.chars().count() > max {
+        return Err(DomainError::ExceedLimit(format!(
+            "{what} cannot exceed to {max}"
+        )));
+    }
+    Ok(())
+}
+
+/// Checks `custom`'s size in bytes.
+pub fn check_bytes(what: &str, value: &str, max: usize) -> Result<(), DomainError> {
+    if value.len() > max {
+        return Err(DomainError::ExceedLimit(format!(
+            "{what} cannot exceed to {max}"
+        )));
+    }
+    Ok(())
+}
+
+/// A valid `maxusers` for a chatroom.
+pub fn chatroom_maxusers(raw: Option<i64>, limits: &Limits) -> Result<i32, DomainError> {
+    let ceiling = i64::from(limits.chatroom_maxusers_ceiling);
+    match raw {
+        None => Ok(limits.chatroom_maxusers_default),
+        Some(n) if n < 1 => Err(DomainError::invalid(format!(
+            "maxusers [{n}] must be at least 1"
+        ))),
+        Some(n) if n > ceiling => Err(DomainError::ExceedLimit(format!(
+            "maxUsers cannot exceed {ceiling}"
+        ))),
+        Some(n) => Ok(n as i32),
+    }
+}
+
+pub fn user_not_found(u: &str) -> DomainError {
+    DomainError::NotFound(format!("username {u} doesn't exist!"))
+}
+
+pub fn room_not_found(id: impl std::fmt::Display) -> DomainError {
+    DomainError::NotFound(format!("grpID {id} does not exist!"))
+}
+
+pub fn owner_forbidden() -> DomainError {
+    DomainError::forbidden("forbidden operation on group owner!")
+}
+
+pub fn not_members(kind: RoomKind, names: &[&str]) -> DomainError {
+    kind.membership_error(format!(
+        "users [{}] are not members of this group!",
+        names.join(", ")
+    ))
+}
+
+/// The locked room, as far as membership rules need it.
+#[derive(Debug, Clone)]
+pub struct RoomFacts {
+    pub kind: RoomKind,
+    pub id: RoomId,
+    pub owner: String,
+    pub maxusers: i32,
+    pub member_count: i32,
+}
+
+/// What the store knows about one named user in one room.
+#[derive(Debug, Clone)]
+pub struct UserFacts {
+    pub name: Username,
+    pub exists: bool,
+    pub member: bool,
+    pub blocked: bool,
+    /// Rooms of this kind the user is in now.
+    pub joined: i64,
+}
+
+/// The result of an add: who to insert and who already was a member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddPlan {
+    pub add: Vec<Username>,
+    pub already: Vec<Username>,
+}
+
+/// Decides an add of one (`single`) or several users.
+pub fn plan_add(
+    room: &RoomFacts,
+    users: &[UserFacts],
+    single: bool,
+    per_user_limit: i64,
+) -> Result<AddPlan, DomainError> {
+    if let Some(u) = users.iter().find(|u| !u.exists) {
+        return Err(user_not_found(u.name.as_str()));
+    }
+    if let Some(u) = users.iter().find(|u| u.blocked) {
+        return Err(DomainError::forbidden(format!(
+            "can not join this group, reason:user {} is in the blocklist of {} {}",
+            u.name,
+            room.kind.as_str(),
+            room.id
+        )));
+    }
+    let (already, fresh): (Vec<&UserFacts>, Vec<&UserFacts>) = users.iter().partition(|u| u.member);
+    if let Some(u) = already.first() {
+        if single || fresh.is_empty() {
+            return Err(room.kind.membership_error(format!(
+                "can not join this group, reason:user: {} already in group: {}",
+                u.name, room.id
+            )));
+        }
+    }
+    if let Some(u) = fresh.iter().find(|u| u.joined >= per_user_limit) {
+        return Err(DomainError::forbidden(format!(
+            "can not join this group, reason:user {} has joined too many {}!",
+            u.name,
+            room.kind.plural()
+        )));
+    }
+    if i64::from(room.member_count) + fresh.len() as i64 > i64::from(room.maxusers) {
+        return Err(DomainError::forbidden(
+            "members size is greater than max user size !",
+        ));
+    }
+    Ok(AddPlan {
+        add: fresh.iter().map(|u| u.name.clone()).collect(),
+        already: already.iter().map(|u| u.name.clone()).collect(),
+    })
+}
+
+/// A per-user outcome of a batch operation: `Ok` when applied, `Err(reason)` when not.
+pub type Outcome = (Username, Result<(), String>);
+
+/// Decides a removal of one (`single`) or several members.
+pub fn plan_remove(
+    room: &RoomFacts,
+    users: &[UserFacts],
+    single: bool,
+) -> Result<Vec<Outcome>, DomainError> {
+    if single {
+        if let Some(u) = users.first() {
+            if !u.exists {
+                return Err(user_not_found(u.name.as_str()));
+            }
+            if u.name.as_str() == room.owner {
+                return Err(owner_forbidden());
+            }
+            if !u.member {
+                return Err(not_members(room.kind, &[u.name.as_str()]));
+            }
+        }
+    }
+    Ok(users
+        .iter()
+        .map(|u| {
+            let outcome = if u.name.as_str() == room.owner {
+                Err("forbidden operation on group owner!".to_owned())
+            } else if !u.member {
+                Err(format!(
+                    "user: {} doesn't exist in group: {}",
+                    u.name, room.id
+                ))
+            } else {
+                Ok(())
+            };
+            (u.name.clone(), outcome)
+        })
+        .collect())
+}
+
+/// Decides an operation that only members may be subject to (block, whitelist, mute). Unknown
+/// users fail the whole request; so does the owner when `owner_exempt` is false. A single
+/// non-member is an error; in a batch, non-members fail one by one, and the request fails only
+/// when nobody qualifies.
+pub fn plan_members_only(
+    room: &RoomFacts,
+    users: &[UserFacts],
+    single: bool,
+    owner_exempt: bool,
+) -> Result<Vec<Outcome>, DomainError> {
+    if let Some(u) = users.iter().find(|u| !u.exists) {
+        return Err(user_not_found(u.name.as_str()));
+    }
+    if !owner_exempt && users.iter().any(|u| u.name.as_str() == room.owner) {
+        return Err(owner_forbidden());
+    }
+    let outsiders: Vec<&str> = users
+        .iter()
+        .filter(|u| !u.member)
+        .map(|u| u.name.as_str())
+        .collect();
+    if !outsiders.is_empty() && (single || outsiders.len() == users.len()) {
+        return Err(not_members(room.kind, &outsiders));
+    }
+    Ok(users
+        .iter()
+        .map(|u| {
+            let outcome = if u.member {
+                Ok(())
+            } else {
+                Err(format!(
+                    "user: {} doesn't exist in {}: {}",
+                    u.name,
+                    room.kind.as_str(),
+                    room.id
+                ))
+            };
+            (u.name.clone(), outcome)
+        })
+        .collect())
+}
+
+/// Decides promoting a member to admin.
+pub fn plan_add_admin(
+    room: &RoomFacts,
+    user: &UserFacts,
+    is_admin: bool,
+    admin_count: i64,
+    max_admins: i64,
+) -> Result<(), DomainError> {
+    if !user.exists {
+        return Err(user_not_found(user.name.as_str()));
+    }
+    if user.name.as_str() == room.owner {
+        return Err(owner_forbidden());
+    }
+    if !user.member {
+        return Err(DomainError::forbidden(format!(
+            "user: {} doesn't exist in group: {}",
+            user.name, room.id
+        )));
+    }
+    if is_admin {
+        return Err(DomainError::forbidden(format!(
+            "user {} is already an admin of group: {}",
+            user.name, room.id
+        )));
+    }
+    if admin_count >= max_admins {
+        return Err(DomainError::forbidden(format!(
+            "the number of admins has reached the limit of {max_admins}!"
+        )));
+    }
+    Ok(())
+}
+
+/// Decides demoting an admin.
+pub fn plan_remove_admin(
+    room: &RoomFacts,
+    user: &UserFacts,
+    is_admin: bool,
+) -> Result<(), DomainError> {
+    if !user.exists {
+        return Err(user_not_found(user.name.as_str()));
+    }
+    if !is_admin {
+        return Err(DomainError::forbidden(format!(
+            "user {} is not an admin of group: {}",
+            user.name, room.id
+        )));
+    }
+    Ok(())
+}
+
+/// Decides an owner transfer.
+pub fn plan_transfer(room: &RoomFacts, new_owner: &UserFacts) -> Result<(), DomainError> {
+    if !new_owner.exists {
+        return Err(user_not_found(new_owner.name.as_str()));
+    }
+    if new_owner.name.as_str() == room.owner {
+        return Err(DomainError::forbidden(
+            "new owner and old owner are the same",
+        ));
+    }
+    if !new_owner.member {
+        return Err(DomainError::forbidden(format!(
+            "user: {} doesn't exist in group: {}",
+            new_owner.name, room.id
+        )));
+    }
+    Ok(())
+}
+
+/// Decides lowering or raising `maxusers`.
+pub fn plan_maxusers(room: &RoomFacts, maxusers: i32) -> Result<(), DomainError> {
+    if maxusers < room.member_count {
+        return Err(DomainError::forbidden(
+            "current user count is larger than the maxUsers that you want to update !",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn room(count: i32, max: i32) -> RoomFacts {
+        RoomFacts {
+            kind: RoomKind::Chatroom,
+            id: RoomId::new(42),
+            owner: "boss".into(),
+            maxusers: max,
+            member_count: count,
+        }
+    }
+
+    fn user(name: &str, exists: bool, member: bool, blocked: bool, joined: i64) -> UserFacts {
+        UserFacts {
+            name: Username::parse(name).unwrap(),
+            exists,
+            member,
+            blocked,
+            joined,
+        }
+    }
+
+    fn names(v: &[Username]) -> Vec<&str> {
+        v.iter().map(Username::as_str).collect()
+    }
+
+    #[test]
+    fn room_ids_are_positive_decimal_integers() {
+        assert_eq!(RoomId::parse("1798").map(RoomId::get), Some(1798));
+        for bad in ["", "0", "-1", "12a", "99999999999999999999", " "] {
+            assert_eq!(RoomId::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn mute_durations_follow_the_docs() {
+        assert_eq!(
+            MuteDuration::parse(Some(-1)).unwrap().expire_at(5),
+            4_638_873_600_000
+        );
+        assert_eq!(MuteDuration::parse(Some(1000)).unwrap().expire_at(5), 1005);
+        for bad in [Some(0), Some(-2), None] {
+            assert!(MuteDuration::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn adds_skip_members_and_respect_capacity_blocks_and_limits() {
+        let r = room(2, 4);
+        let plan = plan_add(
+            &r,
+            &[
+                user("a", true, false, false, 0),
+                user("b", true, true, false, 0),
+            ],
+            false,
+            10,
+        )
+        .unwrap();
+        assert_eq!(names(&plan.add), ["a"]);
+        assert_eq!(names(&plan.already), ["b"]);
+
+        let cases: Vec<(Vec<UserFacts>, bool, DomainError)> = vec![
+            (
+                vec![user("x", false, false, false, 0)],
+                false,
+                user_not_found("x"),
+            ),
+            (
+                vec![user("a", true, true, false, 0)],
+                true,
+                DomainError::ForbiddenBadRequest(
+                    "can not join this group, reason:user: a already in group: 42".into(),
+                ),
+            ),
+            (
+                vec![
+                    user("a", true, true, false, 0),
+                    user("b", true, true, false, 0),
+                ],
+                false,
+                DomainError::ForbiddenBadRequest(
+                    "can not join this group, reason:user: a already in group: 42".into(),
+                ),
+            ),
+            (
+                vec![
+                    user("a", true, false, false, 0),
+                    user("b", true, false, false, 0),
+                    user("c", true, false, false, 0),
+                ],
+                false,
+                DomainError::forbidden("members size is greater than max user size !"),
+            ),
+            (
+                vec![user("a", true, false, false, 10)],
+                true,
+                DomainError::forbidden(
+                    "can not join this group, reason:user a has joined too many chatrooms!",
+                ),
+            ),
+        ];
+        for (users, single, want) in cases {
+            assert_eq!(plan_add(&r, &users, single, 10), Err(want));
+        }
+        assert!(matches!(
+            plan_add(&r, &[user("a", true, false, true, 0)], true, 10),
+            Err(DomainError::Forbidden(_))
+        ));
+    }
+
+    #[test]
+    fn removals_protect_the_owner_and_report_non_members() {
+        let r = room(3, 10);
+        let out = plan_remove(
+            &r,
+            &[
+                user("a", true, true, false, 0),
+                user("b", true, false, false, 0),
+                user("boss", true, true, false, 0),
+            ],
+            false,
+        )
+        .unwrap();
+        assert_eq!(out[0].1, Ok(()));
+        assert_eq!(out[1].1, Err("user: b doesn't exist in group: 42".into()));
+        assert_eq!(out[2].1, Err("forbidden operation on group owner!".into()));
+        assert_eq!(
+            plan_remove(&r, &[user("boss", true, true, false, 0)], true),
+            Err(owner_forbidden())
+        );
+        assert_eq!(
+            plan_remove(&r, &[user("b", true, false, false, 0)], true),
+            Err(DomainError::ForbiddenBadRequest(
+                "users [b] are not members of this group!".into()
+            ))
+        );
+        assert_eq!(
+            plan_remove(&r, &[user("zz", false, false, false, 0)], true),
+            Err(user_not_found("zz"))
+        );
+    }
+
+    #[test]
+    fn members_only_operations_fail_when_nobody_qualifies() {
+        let r = room(3, 10);
+        let out = plan_members_only(
+            &r,
+            &[
+                user("a", true, true, false, 0),
+                user("b", true, false, false, 0),
+            ],
+            false,
+            false,
+        )
+        .unwrap();
+        assert_eq!(out[0].1, Ok(()));
+        assert_eq!(
+            out[1].1,
+            Err("user: b doesn't exist in chatroom: 42".into())
+        );
+        assert_eq!(
+            plan_members_only(&r, &[user("b", true, false, false, 0)], false, false),
+            Err(DomainError::ForbiddenBadRequest(
+                "users [b] are not members of this group!".into()
+            ))
+        );
+        assert_eq!(
+            plan_members_only(&r, &[user("boss", true, true, false, 0)], false, false),
+            Err(owner_forbidden())
+        );
+        assert!(plan_members_only(&r, &[user("boss", true, true, false, 0)], true, true).is_ok());
+    }
+
+    #[test]
+    fn admin_transfer_and_maxusers_rules() {
+        let r = room(3, 10);
+        let a = user("a", true, true, false, 0);
+        assert!(plan_add_admin(&r, &a, false, 0, 99).is_ok());
+        assert!(plan_add_admin(&r, &a, true, 0, 99).is_err());
+        assert!(plan_add_admin(&r, &a, false, 99, 99).is_err());
+        assert!(plan_add_admin(&r, &user("boss", true, true, false, 0), false, 0, 99).is_err());
+        assert!(plan_add_admin(&r, &user("o", true, false, false, 0), false, 0, 99).is_err());
+        assert!(plan_remove_admin(&r, &a, false).is_err());
+        assert!(plan_transfer(&r, &a).is_ok());
+        assert_eq!(
+            plan_transfer(&r, &user("boss", true, true, false, 0)),
+            Err(DomainError::forbidden(
+                "new owner and old owner are the same"
+            ))
+        );
+        assert!(plan_transfer(&r, &user("o", true, false, false, 0)).is_err());
+        assert!(plan_maxusers(&r, 3).is_ok());
+        assert!(plan_maxusers(&r, 2).is_err());
+    }
+
+    #[test]
+    fn lengths_and_maxusers_are_checked() {
+        let l = Limits::default();
+        assert!(check_chars("title", &"名".repeat(128), 128).is_ok());
+        assert_eq!(
+            check_chars("title", &"n".repeat(129), 128),
+            Err(DomainError::ExceedLimit(
+                "title cannot exceed to 128".into()
+            ))
+        );
+        assert!(check_bytes("custom", &"é".repeat(4097), 8192).is_err());
+        assert_eq!(chatroom_maxusers(None, &l), Ok(1000));
+        assert_eq!(chatroom_maxusers(Some(300), &l), Ok(300));
+        assert!(chatroom_maxusers(Some(0), &l).is_err());
+        assert_eq!(
+            chatroom_maxusers(Some(100_001), &l),
+            Err(DomainError::ExceedLimit(
+                "maxUsers cannot exceed 100000".into()
+            ))
+        );
+    }
+}
