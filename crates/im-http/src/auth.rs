@@ -90,6 +90,59 @@ impl TokenService {
     }
 }
 
+/// Remembers, for a short while, client secrets that passed argon2 verification, so that
+/// `client_credentials` does not pay a full argon2 run per request. Only digests are kept (in
+/// memory, never stored): SHA-256 over the client id, the secret and the stored hash, so a
+/// rotated secret (new hash) no longer matches. Meant for high-entropy, server-generated client
+/// secrets; user passwords always go through argon2.
+pub struct VerifiedSecrets {
+    ttl: std::time::Duration,
+    capacity: usize,
+    seen: std::sync::Mutex<std::collections::HashMap<[u8; 32], std::time::Instant>>,
+}
+
+impl VerifiedSecrets {
+    pub fn new(ttl: std::time::Duration, capacity: usize) -> Self {
+        Self {
+            ttl,
+            capacity,
+            seen: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn key(client_id: &str, secret: &str, hash: &str) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        for part in [client_id, secret, hash] {
+            h.update((part.len() as u64).to_be_bytes());
+            h.update(part.as_bytes());
+        }
+        h.finalize().into()
+    }
+
+    pub fn contains(&self, client_id: &str, secret: &str, hash: &str) -> bool {
+        let key = Self::key(client_id, secret, hash);
+        let Ok(seen) = self.seen.lock() else {
+            return false;
+        };
+        seen.get(&key).is_some_and(|t| t.elapsed() < self.ttl)
+    }
+
+    pub fn remember(&self, client_id: &str, secret: &str, hash: &str) {
+        let key = Self::key(client_id, secret, hash);
+        if let Ok(mut seen) = self.seen.lock() {
+            if seen.len() >= self.capacity {
+                let ttl = self.ttl;
+                seen.retain(|_, t| t.elapsed() < ttl);
+                if seen.len() >= self.capacity {
+                    seen.clear();
+                }
+            }
+            seen.insert(key, std::time::Instant::now());
+        }
+    }
+}
+
 /// Argon2id cost settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
@@ -217,6 +270,18 @@ mod tests {
             svc.verify("nope").unwrap_err().error,
             "auth_bad_access_token"
         );
+    }
+
+    #[test]
+    fn verified_secrets_match_only_the_same_secret_and_hash_until_they_expire() {
+        let cache = VerifiedSecrets::new(std::time::Duration::from_millis(50), 2);
+        cache.remember("c", "s", "h1");
+        assert!(cache.contains("c", "s", "h1"));
+        assert!(!cache.contains("c", "other", "h1"));
+        assert!(!cache.contains("c", "s", "h2"));
+        assert!(!cache.contains("c2", "s", "h1"));
+        std::thread::sleep(std::time::Duration::from_millis(60));
+        assert!(!cache.contains("c", "s", "h1"));
     }
 
     #[tokio::test]

@@ -1,4 +1,4 @@
-use crate::auth::{Argon2Config, Hasher, TokenService};
+use crate::auth::{Argon2Config, Hasher, TokenService, VerifiedSecrets};
 use crate::extract::Tenant;
 use crate::metrics::Metrics;
 use im_domain::{Limits, TtlPolicy};
@@ -52,6 +52,8 @@ pub struct AppState {
     pub hasher: Hasher,
     pub config: HttpConfig,
     pub metrics: Metrics,
+    /// Client secrets recently verified with argon2.
+    pub verified_secrets: VerifiedSecrets,
     /// Apps never change their names or ids, so resolved tenants are kept.
     pub(crate) tenants: RwLock<HashMap<String, Tenant>>,
 }
@@ -68,6 +70,7 @@ impl AppState {
             hasher: Hasher::new(config.argon2).map_err(|e| format!("argon2 settings: {e}"))?,
             config,
             metrics: Metrics::new()?,
+            verified_secrets: VerifiedSecrets::new(std::time::Duration::from_secs(300), 10_000),
             tenants: RwLock::new(HashMap::new()),
         })
     }

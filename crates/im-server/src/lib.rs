@@ -92,6 +92,28 @@ impl Application {
     }
 }
 
+/// Keeps planner statistics fresh when autovacuum is off: every `interval`, analyzes the tables
+/// that changed a lot. Runs until the process ends.
+pub fn spawn_statistics_keeper(pool: PgPool, interval: Duration) {
+    if interval.is_zero() {
+        return;
+    }
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match im_store::refresh_statistics(&pool).await {
+                Ok(done) if !done.is_empty() => {
+                    tracing::info!(tables = ?done, "statistics refreshed")
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "statistics refresh failed"),
+            }
+        }
+    });
+}
+
 /// Creates a demo app when there is no app at all, so that a fresh install can be tried at
 /// once. Returns its credentials (shown once) when it was created.
 pub async fn ensure_demo_app(

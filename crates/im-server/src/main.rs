@@ -99,6 +99,10 @@ async fn main() -> anyhow::Result<()> {
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let pool = im_server::prepare_database(&settings).await?;
     let app = Application::build(&settings, pool.clone()).await?;
+    im_server::spawn_statistics_keeper(
+        pool.clone(),
+        std::time::Duration::from_secs(settings.database.analyze_interval_secs),
+    );
     if settings.server.demo_app {
         if let Some(c) = im_server::ensure_demo_app(&pool, &app.state()).await? {
             println!("No app existed, so a demo app was created. Its secret is shown only now:");

@@ -61,6 +61,9 @@ pub struct DatabaseSettings {
     pub acquire_timeout_secs: u64,
     /// Create the database on start when it does not exist.
     pub create_if_missing: bool,
+    /// When PostgreSQL's autovacuum is off, refresh planner statistics of busy tables this often
+    /// (seconds; 0 = never).
+    pub analyze_interval_secs: u64,
 }
 
 impl Default for DatabaseSettings {
@@ -70,6 +73,7 @@ impl Default for DatabaseSettings {
             max_connections: 20,
             acquire_timeout_secs: 5,
             create_if_missing: true,
+            analyze_interval_secs: 60,
         }
     }
 }

@@ -3,8 +3,17 @@
 //!
 //! Every write locks the room row (`for update`) first, loads only the facts the rule needs,
 //! asks `im_domain::room` for a plan, and writes it with set-based statements, all in one
-//! transaction. Users who are about to join are locked too (sorted, after the room), so that the
-//! per-user join limit holds and a user being deleted cannot gain a membership meanwhile.
+//! transaction.
+//!
+//! Lock order is users first (sorted by name), then rooms (sorted by id), everywhere: adds lock
+//! the joining users (`for no key update`, which also serializes each user's join limit), writes
+//! that insert a reference to a user (block, transfer) take `for key share` on it, and deleting a
+//! user locks the user before its rooms. So no two transactions can wait on each other in a
+//! cycle, and a user being deleted cannot gain a membership meanwhile.
+//!
+//! Queries are written so that the planner picks the right index even before the tables have
+//! statistics (a fresh database, or autovacuum off): ordered member reads carry `pos >= 0`, a
+//! range on the `(app, room_id, pos)` index.
 
 use crate::error::StoreResult;
 use chrono::{DateTime, Utc};
@@ -74,25 +83,31 @@ async fn lock(conn: &mut PgConnection, app: Uuid, kind: RoomKind, id: RoomId) ->
     .ok_or_else(|| room::room_not_found(id).into())
 }
 
-/// Locks the named users who exist and are not members of `room_id` (0 for a room being
-/// created), in name order.
-async fn lock_joiners(
+/// How a write locks the users it names (see the module doc for the lock order).
+#[derive(Clone, Copy)]
+enum UserLock {
+    /// They are about to join: serializes joins per user (the per-user limit).
+    Join,
+    /// A row referencing them will be inserted (block, owner transfer).
+    Reference,
+}
+
+/// Locks the named users that exist, in name order. Must run before the room lock.
+async fn lock_users(
     conn: &mut PgConnection,
     app: Uuid,
-    room_id: i64,
     names: &[String],
+    mode: UserLock,
 ) -> StoreResult<()> {
-    sqlx::query(
-        "select 1 from users u
-          where u.app = $1 and u.username = any($2)
-            and not exists (select 1 from room_members m
-                             where m.app = $1 and m.room_id = $3 and m.username = u.username)
-          order by u.username
-          for no key update",
-    )
+    let strength = match mode {
+        UserLock::Join => "for no key update",
+        UserLock::Reference => "for key share",
+    };
+    sqlx::query(&format!(
+        "select 1 from users where app = $1 and username = any($2) order by username {strength}"
+    ))
     .bind(app)
     .bind(names)
-    .bind(room_id)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -258,7 +273,7 @@ pub async fn create(
             });
     let mut everyone = vec![new.owner.clone()];
     everyone.extend(members.iter().cloned());
-    lock_joiners(&mut tx, app, 0, &strings(&everyone)).await?;
+    lock_users(&mut tx, app, &strings(&everyone), UserLock::Join).await?;
     let users = user_facts(&mut tx, app, kind, 0, &everyone).await?;
     // The room does not exist yet: check it as an empty room that takes everyone at once.
     let draft = RoomFacts {
@@ -356,7 +371,7 @@ pub async fn affiliations(
            from unnest($2::bigint[]) with ordinality as q(id, ord)
            cross join lateral (
                select username, role, pos from room_members
-                where app = $1 and room_id = q.id order by pos limit $3) m
+                where app = $1 and room_id = q.id and pos >= 0 order by pos limit $3) m
           order by q.ord, m.pos",
     )
     .bind(app)
@@ -438,6 +453,15 @@ pub async fn update(
     up: RoomUpdate,
 ) -> StoreResult<Room> {
     let mut tx = pool.begin().await?;
+    if let Some(new_owner) = &up.new_owner {
+        lock_users(
+            &mut tx,
+            app,
+            &[new_owner.as_str().to_owned()],
+            UserLock::Reference,
+        )
+        .await?;
+    }
     let mut current = lock(&mut tx, app, kind, id).await?;
     let f = facts(kind, &current);
     if let Some(max) = up.maxusers {
@@ -575,7 +599,7 @@ pub async fn members_by_page(
     require_listed(pool, app, kind, id).await?;
     Ok(sqlx::query_as::<_, Member>(
         "select username, role, pos from room_members
-          where app = $1 and room_id = $2 order by pos offset $3 limit $4",
+          where app = $1 and room_id = $2 and pos >= 0 order by pos offset $3 limit $4",
     )
     .bind(app)
     .bind(id.get())
@@ -639,8 +663,8 @@ pub async fn add_members(
     limits: &Limits,
 ) -> StoreResult<AddPlan> {
     let mut tx = pool.begin().await?;
+    lock_users(&mut tx, app, &strings(names), UserLock::Join).await?;
     let current = lock(&mut tx, app, kind, id).await?;
-    lock_joiners(&mut tx, app, id.get(), &strings(names)).await?;
     let users = user_facts(&mut tx, app, kind, id.get(), names).await?;
     let plan = room::plan_add(
         &facts(kind, &current),
@@ -689,7 +713,8 @@ pub async fn admins(
 ) -> StoreResult<Vec<String>> {
     require(pool, app, kind, id).await?;
     Ok(sqlx::query_scalar(
-        "select username from room_members where app = $1 and room_id = $2 and role = 1 order by pos",
+        "select username from room_members
+          where app = $1 and room_id = $2 and role = 1 and pos >= 0 order by pos",
     )
     .bind(app)
     .bind(id.get())
@@ -889,6 +914,7 @@ pub async fn block(
     single: bool,
 ) -> StoreResult<Vec<Outcome>> {
     let mut tx = pool.begin().await?;
+    lock_users(&mut tx, app, &strings(names), UserLock::Reference).await?;
     let current = lock(&mut tx, app, kind, id).await?;
     let users = user_facts(&mut tx, app, kind, id.get(), names).await?;
     let outcomes = room::plan_members_only(&facts(kind, &current), &users, single, false)?;

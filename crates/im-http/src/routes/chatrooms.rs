@@ -300,38 +300,42 @@ fn listed_room_id(raw: &str) -> ApiResult<RoomId> {
     })
 }
 
-/// Splits a path segment of names (`a,b` or `a%2Cb`). Returns the names and whether exactly one
-/// was given without a comma.
+/// Splits a comma list from a path segment (`a,b` or `a%2Cb`), trimmed, without empties or
+/// repeats. Also says whether the segment held no comma at all.
+fn comma_list(raw: &str) -> (Vec<String>, bool) {
+    let raw = raw.replace("%2C", ",").replace("%2c", ",");
+    let mut out: Vec<String> = Vec::new();
+    for p in raw.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if !out.iter().any(|o| o == p) {
+            out.push(p.to_owned());
+        }
+    }
+    (out, !raw.contains(','))
+}
+
+/// The names in a path segment (see [`comma_list`]), at most `max`, and whether exactly one was
+/// given without a comma.
 fn path_names(
     req: &HttpRequest,
     name: &str,
     max: usize,
     too_many: &str,
 ) -> ApiResult<(Vec<Username>, bool)> {
-    let raw = segment(req, name)?.replace("%2C", ",").replace("%2c", ",");
-    let single = !raw.contains(',');
-    let parts: Vec<&str> = raw
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
+    let (parts, single) = comma_list(&segment(req, name)?);
     if parts.len() > max {
         return Err(ApiError::invalid(format!("{too_many} : {max}")));
     }
-    let names = parts
-        .iter()
-        .map(|p| Username::parse(p).map_err(|_| ApiError::from(room::user_not_found(p))))
-        .collect::<ApiResult<Vec<_>>>()?;
-    let mut unique: Vec<Username> = Vec::with_capacity(names.len());
-    for n in names {
-        if !unique.contains(&n) {
-            unique.push(n);
+    let mut names: Vec<Username> = Vec::with_capacity(parts.len());
+    for p in &parts {
+        let n = Username::parse(p).map_err(|_| ApiError::from(room::user_not_found(p)))?;
+        if !names.contains(&n) {
+            names.push(n);
         }
     }
-    if unique.is_empty() {
+    if names.is_empty() {
         return Err(ApiError::invalid("usernames must be provided"));
     }
-    Ok((unique, single))
+    Ok((names, single))
 }
 
 fn path_user(req: &HttpRequest, name: &str) -> ApiResult<Username> {
@@ -625,14 +629,8 @@ async fn details_of(
     security(("app_token" = [])))]
 pub async fn details(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
-    let raw = segment(&req, "chatroom_id")?
-        .replace("%2C", ",")
-        .replace("%2c", ",");
-    let parts: Vec<&str> = raw
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
+    let raw = segment(&req, "chatroom_id")?;
+    let (parts, _) = comma_list(&raw);
     let max = st.config.limits.details_ids;
     if parts.len() > max {
         return Err(ApiError::invalid(format!(
@@ -644,7 +642,7 @@ pub async fn details(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespons
     if rooms.is_empty() {
         return Err(DomainError::ServiceResourceNotFound(format!(
             "do not find this group:{}",
-            parts.first().copied().unwrap_or_default()
+            parts.first().cloned().unwrap_or_default()
         ))
         .into());
     }
@@ -656,10 +654,8 @@ pub async fn details(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespons
         .map(|d| serde_json::to_value(d).unwrap_or(Value::Null))
         .collect();
     // Ids asked for but not found, in the order asked, after the rooms found.
-    let mut seen: Vec<&str> = Vec::new();
     for p in parts {
-        if !found.iter().any(|f| f == p) && !seen.contains(&p) {
-            seen.push(p);
+        if !found.contains(&p) {
             data.push(serde_json::json!({"id": p, "error": "chatroom id doesn't exist"}));
         }
     }

@@ -85,10 +85,21 @@ pub async fn token(
             if app.client_id != client_id {
                 return Err(DomainError::InvalidGrant("client_id does not match".into()).into());
             }
-            if !st.hasher.verify(secret, app.client_secret_hash).await? {
-                return Err(
-                    DomainError::InvalidGrant("client_secret does not match".into()).into(),
-                );
+            let cached = st
+                .verified_secrets
+                .contains(&client_id, &secret, &app.client_secret_hash);
+            if !cached {
+                if !st
+                    .hasher
+                    .verify(secret.clone(), app.client_secret_hash.clone())
+                    .await?
+                {
+                    return Err(
+                        DomainError::InvalidGrant("client_secret does not match".into()).into(),
+                    );
+                }
+                st.verified_secrets
+                    .remember(&client_id, &secret, &app.client_secret_hash);
             }
             (client_id, None)
         }

@@ -252,7 +252,7 @@ async fn a_missing_zero_or_below_minus_one_mute_duration_is_invalid_parameter(po
         json!({"usernames": ["amy"], "mute_duration": "soon"}),
     )
     .await;
-    assert_eq!(r.status, 400, "{}", r.body);
+    assert_error(&r, 400, "invalid_parameter");
     assert!(mutes(&app, &id).await.is_empty());
 }
 

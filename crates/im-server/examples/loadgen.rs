@@ -1,0 +1,385 @@
+//! A small load generator for a running imserver (loopback only). It prints requests/s and
+//! latency percentiles; it asserts nothing. Run against a release build:
+//!
+//! ```sh
+//! imserver app create --org bench --app bench --json > /tmp/creds.json
+//! cargo run --release --example loadgen -- http://127.0.0.1:8080 /tmp/creds.json auth
+//! # rooms need maxusers above the size: IMSERVER__LIMITS__CHATROOM_MAXUSERS_CEILING=200000
+//! cargo run --release --example loadgen -- http://127.0.0.1:8080 /tmp/creds.json rooms 1000 100000
+//! ```
+//!
+//! `auth`: `POST /token` and `GET /users/{u}` with 32 concurrent clients for 10 s each.
+//! `rooms N...`: for each size N, fills a chatroom to N members with 60-name batch adds, then
+//! times add one, remove one, member pages (page form and cursor form, first and deep page) and
+//! details.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+struct Ctx {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl Ctx {
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let mut rb = self
+            .client
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            rb = rb.body(b.to_string());
+        }
+        let r = rb.send().await.expect("request");
+        let status = r.status().as_u16();
+        let text = r.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx]
+}
+
+fn report(label: &str, mut samples: Vec<Duration>, wall: Duration) {
+    samples.sort();
+    println!(
+        "{label:<44} n={:<6} {:>9.1} req/s  p50 {:>8.2} ms  p99 {:>8.2} ms",
+        samples.len(),
+        samples.len() as f64 / wall.as_secs_f64(),
+        percentile(&samples, 0.50).as_secs_f64() * 1000.0,
+        percentile(&samples, 0.99).as_secs_f64() * 1000.0,
+    );
+}
+
+/// Runs `op` from `workers` concurrent tasks for `secs` seconds.
+async fn run_for<F, Fut>(label: &str, workers: usize, secs: u64, op: F)
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let op = Arc::new(op);
+    let errors = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for _ in 0..workers {
+        let op = op.clone();
+        let errors = errors.clone();
+        let counter = counter.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut samples = Vec::new();
+            while Instant::now() < deadline {
+                let i = counter.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                if !op(i).await {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+                samples.push(t.elapsed());
+            }
+            samples
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    report(label, all, start.elapsed());
+    let e = errors.load(Ordering::Relaxed);
+    if e > 0 {
+        println!("    ({e} requests did not answer as expected)");
+    }
+}
+
+/// Times `n` sequential calls of `op`.
+async fn timed<F, Fut>(label: &str, n: usize, mut op: F)
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let start = Instant::now();
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        op(i).await;
+        samples.push(t.elapsed());
+    }
+    report(label, samples, start.elapsed());
+}
+
+async fn register(ctx: &Ctx, names: &[String]) {
+    for chunk in names.chunks(60) {
+        let body: Vec<Value> = chunk
+            .iter()
+            .map(|n| json!({"username": n, "password": "pw"}))
+            .collect();
+        let (s, b) = ctx
+            .send(reqwest::Method::POST, "/users", Some(&Value::Array(body)))
+            .await;
+        assert_eq!(s, 200, "{b}");
+    }
+}
+
+async fn auth(ctx: Arc<Ctx>, creds: Value) {
+    register(&ctx, &["bench_user".to_owned()]).await;
+    let body = json!({"grant_type": "client_credentials",
+        "client_id": creds["client_id"], "client_secret": creds["client_secret"]});
+    let c = ctx.clone();
+    run_for("POST /token (client_credentials)", 32, 10, move |_| {
+        let c = c.clone();
+        let body = body.clone();
+        async move {
+            let r = c
+                .client
+                .post(format!("{}/token", c.base))
+                .body(body.to_string())
+                .send()
+                .await;
+            matches!(r, Ok(r) if r.status() == 200)
+        }
+    })
+    .await;
+    let c = ctx.clone();
+    run_for("GET /users/{username}", 32, 10, move |_| {
+        let c = c.clone();
+        async move {
+            c.send(reqwest::Method::GET, "/users/bench_user", None)
+                .await
+                .0
+                == 200
+        }
+    })
+    .await;
+}
+
+async fn rooms(ctx: Arc<Ctx>, sizes: Vec<usize>) {
+    let max = sizes.iter().copied().max().unwrap_or(0);
+    let names: Vec<String> = (0..max + 200).map(|i| format!("m{i:06}")).collect();
+    let (s, b) = ctx
+        .send(
+            reqwest::Method::GET,
+            &format!("/users/{}", names[max + 199]),
+            None,
+        )
+        .await;
+    if s != 200 {
+        println!("registering {} users…", names.len());
+        let t = Instant::now();
+        // Register in parallel streams.
+        let chunks: Vec<Vec<String>> = names
+            .chunks(names.len().div_ceil(8))
+            .map(|c| c.to_vec())
+            .collect();
+        let mut tasks = Vec::new();
+        for chunk in chunks {
+            let c = ctx.clone();
+            tasks.push(tokio::spawn(async move { register(&c, &chunk).await }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        println!("registered in {:.1} s", t.elapsed().as_secs_f64());
+    } else {
+        let _ = b;
+    }
+    for size in sizes {
+        println!("--- chatroom with {size} members");
+        let (s, b) = ctx
+            .send(
+                reqwest::Method::POST,
+                "/chatrooms",
+                Some(&json!({"name": format!("bench {size}"), "owner": names[0], "maxusers": size + 200})),
+            )
+            .await;
+        assert_eq!(s, 200, "{b}");
+        let id = b["data"]["id"].as_str().unwrap().to_owned();
+        let fill: Vec<&String> = names[1..size].iter().collect();
+        let start = Instant::now();
+        let mut samples = Vec::new();
+        for chunk in fill.chunks(60) {
+            let t = Instant::now();
+            let (s, b) = ctx
+                .send(
+                    reqwest::Method::POST,
+                    &format!("/chatrooms/{id}/users"),
+                    Some(&json!({"usernames": chunk})),
+                )
+                .await;
+            assert_eq!(s, 200, "{b}");
+            samples.push(t.elapsed());
+        }
+        let fill_time = start.elapsed();
+        report(
+            "fill: POST /chatrooms/{id}/users (60/batch)",
+            samples,
+            fill_time,
+        );
+        println!("    filled to {size} in {:.1} s", fill_time.as_secs_f64());
+        measure(&ctx, &id, size, &names[max..max + 200]).await;
+        if let Some(secs) = std::env::var("LOADGEN_SETTLE_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+        {
+            println!("    (waiting {secs} s for autovacuum to analyze, then again)");
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            measure(&ctx, &id, size, &names[max..max + 200]).await;
+        }
+    }
+}
+
+/// Times single-member and read operations on a filled room.
+async fn measure(ctx: &Arc<Ctx>, id: &str, size: usize, spare: &[String]) {
+    {
+        let id = id.to_owned();
+
+        timed("add one (POST /users/{u})", 200, |i| {
+            let c = ctx.clone();
+            let (id, u) = (id.clone(), spare[i].clone());
+            async move {
+                let (s, b) = c
+                    .send(
+                        reqwest::Method::POST,
+                        &format!("/chatrooms/{id}/users/{u}"),
+                        None,
+                    )
+                    .await;
+                assert_eq!(s, 200, "{b}");
+            }
+        })
+        .await;
+        timed("remove one (DELETE /users/{u})", 200, |i| {
+            let c = ctx.clone();
+            let (id, u) = (id.clone(), spare[i].clone());
+            async move {
+                let (s, b) = c
+                    .send(
+                        reqwest::Method::DELETE,
+                        &format!("/chatrooms/{id}/users/{u}"),
+                        None,
+                    )
+                    .await;
+                assert_eq!(s, 200, "{b}");
+            }
+        })
+        .await;
+        let deep = (size / 100).max(1);
+        for (label, path) in [
+            (
+                "page form, first page (pagesize=100)",
+                format!("/chatrooms/{id}/users?pagenum=1&pagesize=100"),
+            ),
+            (
+                "page form, last page (pagesize=100)",
+                format!("/chatrooms/{id}/users?pagenum={deep}&pagesize=100"),
+            ),
+            (
+                "cursor form, first page (limit=100)",
+                format!("/chatrooms/{id}/users?version=v3&limit=100"),
+            ),
+            ("details (GET /chatrooms/{id})", format!("/chatrooms/{id}")),
+        ] {
+            timed(label, 200, |_| {
+                let c = ctx.clone();
+                let p = path.clone();
+                async move {
+                    let (s, b) = c.send(reqwest::Method::GET, &p, None).await;
+                    assert_eq!(s, 200, "{b}");
+                }
+            })
+            .await;
+        }
+        // A deep page of the cursor form: walk to the last page once, then time that page.
+        let mut cursor: Option<String> = None;
+        let mut last_cursor = None;
+        loop {
+            let p = match &cursor {
+                Some(c) => format!("/chatrooms/{id}/users?version=v3&limit=100&cursor={c}"),
+                None => format!("/chatrooms/{id}/users?version=v3&limit=100"),
+            };
+            let (_, b) = ctx.send(reqwest::Method::GET, &p, None).await;
+            match b["cursor"].as_str() {
+                Some(c) => {
+                    last_cursor = cursor.take();
+                    cursor = Some(c.to_owned());
+                }
+                None => break,
+            }
+        }
+        if let Some(c) = cursor.or(last_cursor) {
+            let path = format!("/chatrooms/{id}/users?version=v3&limit=100&cursor={c}");
+            timed("cursor form, last page (limit=100)", 200, |_| {
+                let c = ctx.clone();
+                let p = path.clone();
+                async move {
+                    let (s, b) = c.send(reqwest::Method::GET, &p, None).await;
+                    assert_eq!(s, 200, "{b}");
+                }
+            })
+            .await;
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.len() < 4 {
+        eprintln!("usage: loadgen BASE_URL CREDS_JSON (auth | rooms N...)");
+        std::process::exit(2);
+    }
+    let creds: Value = serde_json::from_str(&std::fs::read_to_string(&args[2]).unwrap()).unwrap();
+    let base = format!(
+        "{}/{}/{}",
+        args[1].trim_end_matches('/'),
+        creds["org"].as_str().unwrap(),
+        creds["app"].as_str().unwrap()
+    );
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .unwrap();
+    let r: Value = client
+        .post(format!("{base}/token"))
+        .body(
+            json!({"grant_type": "client_credentials",
+            "client_id": creds["client_id"], "client_secret": creds["client_secret"]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = r["access_token"].as_str().expect("token").to_owned();
+    let ctx = Arc::new(Ctx {
+        client,
+        base,
+        token,
+    });
+    match args[3].as_str() {
+        "auth" => auth(ctx, creds).await,
+        "rooms" => {
+            let sizes = args[4..].iter().map(|s| s.parse().unwrap()).collect();
+            rooms(ctx, sizes).await
+        }
+        other => {
+            eprintln!("unknown scenario {other}");
+            std::process::exit(2);
+        }
+    }
+}
