@@ -888,16 +888,29 @@ pub async fn unmute(
 // ---------------------------------------------------------------------------------------------
 // Blocks and whitelist
 
-pub async fn blocks(
+/// A per-room list of usernames.
+#[derive(Debug, Clone, Copy)]
+pub enum NameList {
+    Blocks,
+    Whitelist,
+}
+
+/// The names on a room's block list or whitelist, oldest entry first.
+pub async fn names(
     pool: &PgPool,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
+    list: NameList,
 ) -> StoreResult<Vec<String>> {
     require(pool, app, kind, id).await?;
-    Ok(sqlx::query_scalar(
-        "select username from room_blocks where app = $1 and room_id = $2 order by created_at, username",
-    )
+    let table = match list {
+        NameList::Blocks => "room_blocks",
+        NameList::Whitelist => "room_whitelist",
+    };
+    Ok(sqlx::query_scalar(&format!(
+        "select username from {table} where app = $1 and room_id = $2 order by created_at, username"
+    ))
     .bind(app)
     .bind(id.get())
     .fetch_all(pool)
@@ -979,22 +992,6 @@ pub async fn unblock(
         .await?;
     tx.commit().await?;
     Ok(outcomes)
-}
-
-pub async fn whitelist(
-    pool: &PgPool,
-    app: Uuid,
-    kind: RoomKind,
-    id: RoomId,
-) -> StoreResult<Vec<String>> {
-    require(pool, app, kind, id).await?;
-    Ok(sqlx::query_scalar(
-        "select username from room_whitelist where app = $1 and room_id = $2 order by created_at, username",
-    )
-    .bind(app)
-    .bind(id.get())
-    .fetch_all(pool)
-    .await?)
 }
 
 /// Whitelists members (the owner too).

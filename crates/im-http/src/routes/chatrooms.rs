@@ -9,7 +9,7 @@ use crate::lenient;
 use actix_web::{HttpRequest, HttpResponse};
 use im_domain::room::{self, MuteDuration, Outcome, RoomId, RoomKind};
 use im_domain::{DomainError, Username};
-use im_store::rooms::{self as store, NewRoom, Room, RoomUpdate};
+use im_store::rooms::{self as store, NameList, NewRoom, Room, RoomUpdate};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -418,6 +418,18 @@ fn mute_millis(raw: Option<Value>) -> ApiResult<Option<i64>> {
             .map_err(|_| bad(&Value::String(s.clone()))),
         Some(other) => Err(bad(&other)),
     }
+}
+
+/// A plain list of usernames with its `count`.
+fn names_response(
+    req: &HttpRequest,
+    admin: &AppAdmin,
+    names: Vec<String>,
+) -> ApiResult<HttpResponse> {
+    Ok(Envelope::new()
+        .count(names.len())
+        .data(names)
+        .respond(req, &admin.tenant))
 }
 
 fn now_ms() -> i64 {
@@ -954,11 +966,11 @@ pub async fn remove_members(req: HttpRequest, admin: AppAdmin) -> ApiResult<Http
 pub async fn admins(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let id = room_id(&req)?;
-    let data = store::admins(&st.pool, admin.tenant.id, KIND, id).await?;
-    Ok(Envelope::new()
-        .count(data.len())
-        .data(data)
-        .respond(&req, &admin.tenant))
+    names_response(
+        &req,
+        &admin,
+        store::admins(&st.pool, admin.tenant.id, KIND, id).await?,
+    )
 }
 
 /// Make a member an admin (at most 99 admins).
@@ -1044,11 +1056,11 @@ pub async fn super_admins(
 ) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let (offset, limit) = page_args(&q, 10)?;
-    let data = store::super_admins(&st.pool, admin.tenant.id, offset, limit).await?;
-    Ok(Envelope::new()
-        .count(data.len())
-        .data(data)
-        .respond(&req, &admin.tenant))
+    names_response(
+        &req,
+        &admin,
+        store::super_admins(&st.pool, admin.tenant.id, offset, limit).await?,
+    )
 }
 
 /// Make a user a chatroom super admin.
@@ -1266,11 +1278,11 @@ async fn set_ban(req: HttpRequest, admin: AppAdmin, on: bool) -> ApiResult<HttpR
 pub async fn blocks(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let id = room_id(&req)?;
-    let data = store::blocks(&st.pool, admin.tenant.id, KIND, id).await?;
-    Ok(Envelope::new()
-        .count(data.len())
-        .data(data)
-        .respond(&req, &admin.tenant))
+    names_response(
+        &req,
+        &admin,
+        store::names(&st.pool, admin.tenant.id, KIND, id, NameList::Blocks).await?,
+    )
 }
 
 /// Block one member: it leaves the room and cannot come back until unblocked.
@@ -1384,11 +1396,11 @@ pub async fn unblock(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespons
 pub async fn whitelist(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let id = room_id(&req)?;
-    let data = store::whitelist(&st.pool, admin.tenant.id, KIND, id).await?;
-    Ok(Envelope::new()
-        .count(data.len())
-        .data(data)
-        .respond(&req, &admin.tenant))
+    names_response(
+        &req,
+        &admin,
+        store::names(&st.pool, admin.tenant.id, KIND, id, NameList::Whitelist).await?,
+    )
 }
 
 /// Whitelist one member.
