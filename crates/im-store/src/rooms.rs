@@ -895,6 +895,15 @@ pub enum NameList {
     Whitelist,
 }
 
+impl NameList {
+    fn table(self) -> &'static str {
+        match self {
+            NameList::Blocks => "room_blocks",
+            NameList::Whitelist => "room_whitelist",
+        }
+    }
+}
+
 /// The names on a room's block list or whitelist, oldest entry first.
 pub async fn names(
     pool: &PgPool,
@@ -904,12 +913,9 @@ pub async fn names(
     list: NameList,
 ) -> StoreResult<Vec<String>> {
     require(pool, app, kind, id).await?;
-    let table = match list {
-        NameList::Blocks => "room_blocks",
-        NameList::Whitelist => "room_whitelist",
-    };
     Ok(sqlx::query_scalar(&format!(
-        "select username from {table} where app = $1 and room_id = $2 order by created_at, username"
+        "select username from {} where app = $1 and room_id = $2 order by created_at, username",
+        list.table()
     ))
     .bind(app)
     .bind(id.get())
@@ -917,26 +923,34 @@ pub async fn names(
     .await?)
 }
 
-/// Blocks members: removes their membership and keeps them out.
-pub async fn block(
+/// Puts members on a list. Blocking also ends their membership and keeps them out; the owner
+/// cannot be blocked but may be whitelisted.
+pub async fn add_to_list(
     pool: &PgPool,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
     names: &[Username],
     single: bool,
+    list: NameList,
 ) -> StoreResult<Vec<Outcome>> {
+    let blocking = matches!(list, NameList::Blocks);
     let mut tx = pool.begin().await?;
-    lock_users(&mut tx, app, &strings(names), UserLock::Reference).await?;
+    if blocking {
+        lock_users(&mut tx, app, &strings(names), UserLock::Reference).await?;
+    }
     let current = lock(&mut tx, app, kind, id).await?;
     let users = user_facts(&mut tx, app, kind, id.get(), names).await?;
-    let outcomes = room::plan_members_only(&facts(kind, &current), &users, single, false)?;
+    let outcomes = room::plan_members_only(&facts(kind, &current), &users, single, !blocking)?;
     let names = applied(&outcomes);
-    delete_members(&mut tx, app, id.get(), &names).await?;
-    sqlx::query(
-        "insert into room_blocks (app, room_id, username)
+    if blocking {
+        delete_members(&mut tx, app, id.get(), &names).await?;
+    }
+    sqlx::query(&format!(
+        "insert into {} (app, room_id, username)
          select $1, $2, n from unnest($3::text[]) as n on conflict do nothing",
-    )
+        list.table()
+    ))
     .bind(app)
     .bind(id.get())
     .bind(&names)
@@ -990,32 +1004,6 @@ pub async fn unblock(
         .bind(applied(&outcomes))
         .execute(&mut *tx)
         .await?;
-    tx.commit().await?;
-    Ok(outcomes)
-}
-
-/// Whitelists members (the owner too).
-pub async fn whitelist_add(
-    pool: &PgPool,
-    app: Uuid,
-    kind: RoomKind,
-    id: RoomId,
-    names: &[Username],
-    single: bool,
-) -> StoreResult<Vec<Outcome>> {
-    let mut tx = pool.begin().await?;
-    let current = lock(&mut tx, app, kind, id).await?;
-    let users = user_facts(&mut tx, app, kind, id.get(), names).await?;
-    let outcomes = room::plan_members_only(&facts(kind, &current), &users, single, true)?;
-    sqlx::query(
-        "insert into room_whitelist (app, room_id, username)
-         select $1, $2, n from unnest($3::text[]) as n on conflict do nothing",
-    )
-    .bind(app)
-    .bind(id.get())
-    .bind(applied(&outcomes))
-    .execute(&mut *tx)
-    .await?;
     tx.commit().await?;
     Ok(outcomes)
 }

@@ -1297,19 +1297,54 @@ pub async fn blocks(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
     ),
     security(("app_token" = [])))]
 pub async fn block_one(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
+    list_add_one(req, admin, NameList::Blocks).await
+}
+
+/// Puts the one member named in the path on a list.
+async fn list_add_one(
+    req: HttpRequest,
+    admin: AppAdmin,
+    list: NameList,
+) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let id = room_id(&req)?;
     let user = path_user(&req, "usernames")?;
-    let outcomes = store::block(
+    let outcomes = store::add_to_list(
         &st.pool,
         admin.tenant.id,
         KIND,
         id,
         std::slice::from_ref(&user),
         true,
+        list,
     )
     .await?;
-    one_result(&req, &admin, outcomes, "add_blocks", id)
+    one_result(&req, &admin, outcomes, list_action(list), id)
+}
+
+/// Puts up to 60 members from the body on a list.
+async fn list_add_many(
+    req: HttpRequest,
+    admin: AppAdmin,
+    body: UsernamesBody,
+    list: NameList,
+    too_many: &str,
+) -> ApiResult<HttpResponse> {
+    let st = state(&req)?;
+    let id = room_id(&req)?;
+    let names = body_names(body.usernames, st.config.limits.batch_add, too_many)?;
+    let outcomes =
+        store::add_to_list(&st.pool, admin.tenant.id, KIND, id, &names, false, list).await?;
+    Ok(Envelope::new()
+        .data(results(outcomes, list_action(list), id, true))
+        .respond(&req, &admin.tenant))
+}
+
+fn list_action(list: NameList) -> &'static str {
+    match list {
+        NameList::Blocks => "add_blocks",
+        NameList::Whitelist => "add_user_whitelist",
+    }
 }
 
 fn one_result(
@@ -1342,17 +1377,14 @@ pub async fn block_many(
     admin: AppAdmin,
     Body(body): Body<UsernamesBody>,
 ) -> ApiResult<HttpResponse> {
-    let st = state(&req)?;
-    let id = room_id(&req)?;
-    let names = body_names(
-        body.usernames,
-        st.config.limits.batch_add,
+    list_add_many(
+        req,
+        admin,
+        body,
+        NameList::Blocks,
         "userNames is more than max limit",
-    )?;
-    let outcomes = store::block(&st.pool, admin.tenant.id, KIND, id, &names, false).await?;
-    Ok(Envelope::new()
-        .data(results(outcomes, "add_blocks", id, true))
-        .respond(&req, &admin.tenant))
+    )
+    .await
 }
 
 /// Unblock one user (`/u`: one result) or up to 60 (`/u1,u2`: an array).
@@ -1414,19 +1446,7 @@ pub async fn whitelist(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespo
     ),
     security(("app_token" = [])))]
 pub async fn whitelist_one(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
-    let st = state(&req)?;
-    let id = room_id(&req)?;
-    let user = path_user(&req, "usernames")?;
-    let outcomes = store::whitelist_add(
-        &st.pool,
-        admin.tenant.id,
-        KIND,
-        id,
-        std::slice::from_ref(&user),
-        true,
-    )
-    .await?;
-    one_result(&req, &admin, outcomes, "add_user_whitelist", id)
+    list_add_one(req, admin, NameList::Whitelist).await
 }
 
 /// Whitelist up to 60 members.
@@ -1445,17 +1465,14 @@ pub async fn whitelist_many(
     admin: AppAdmin,
     Body(body): Body<UsernamesBody>,
 ) -> ApiResult<HttpResponse> {
-    let st = state(&req)?;
-    let id = room_id(&req)?;
-    let names = body_names(
-        body.usernames,
-        st.config.limits.batch_add,
+    list_add_many(
+        req,
+        admin,
+        body,
+        NameList::Whitelist,
         "usernames size is more than max limit",
-    )?;
-    let outcomes = store::whitelist_add(&st.pool, admin.tenant.id, KIND, id, &names, false).await?;
-    Ok(Envelope::new()
-        .data(results(outcomes, "add_user_whitelist", id, true))
-        .respond(&req, &admin.tenant))
+    )
+    .await
 }
 
 /// Remove users from the whitelist (`/u1,u2`, at most 60).
