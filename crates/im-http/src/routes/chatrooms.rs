@@ -566,7 +566,7 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
 #[utoipa::path(get, path = "/{org_name}/{app_name}/users/{username}/joined_chatrooms", tag = "chatrooms",
     params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path),
            ("pagenum" = Option<i64>, Query, description = "From 1 (default 1)"),
-           ("pagesize" = Option<i64>, Query, description = "1–1000, default 1000")),
+           ("pagesize" = Option<i64>, Query, description = "1–1000, default 1000; with neither parameter, the newest 500")),
     responses(
         (status = 200, description = "The user's chatrooms", body = JoinedEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
@@ -576,7 +576,12 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
 pub async fn joined(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let user = path_user(&req, "username")?;
-    let (offset, limit) = page_args(&q, 1000)?;
+    // With neither paging parameter the hosted service answers the newest 500.
+    let (offset, limit) = if q.get("pagenum").is_none() && q.get("pagesize").is_none() {
+        (0, 500)
+    } else {
+        page_args(&q, 1000)?
+    };
     let rooms = store::joined(&st.pool, admin.tenant.id, KIND, &user, offset, limit).await?;
     let data: Vec<JoinedChatroom> = rooms
         .into_iter()

@@ -930,3 +930,29 @@ async fn deleting_a_user_deletes_the_rooms_it_owns_and_leaves_the_others(pool: P
     let list = app.get("/chatrooms").await;
     assert_eq!(list.body["data"][0]["id"], other.as_str());
 }
+
+#[sqlx::test(migrator = "im_store::MIGRATOR")]
+async fn joined_chatrooms_without_paging_answers_the_newest_500(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.register(&["busy"]).await;
+    let mut ids = Vec::new();
+    for start in (0..501).step_by(50) {
+        let batch = (start..(start + 50).min(501))
+            .map(|i| create(&app, json!({"name": format!("r{i}"), "owner": "busy"})));
+        ids.extend(futures_util::future::join_all(batch).await);
+    }
+    let r = app.get("/users/busy/joined_chatrooms").await;
+    assert_eq!(r.body["count"], 500);
+    let all = app.get("/users/busy/joined_chatrooms?pagesize=1000").await;
+    assert_eq!(all.body["count"], 501);
+    // The one left out of the default answer is the oldest join.
+    let listed: Vec<&str> = r.body["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    let oldest = all.body["data"][500]["id"].as_str().unwrap();
+    assert!(!listed.contains(&oldest));
+    assert_eq!(ids.len(), 501);
+}
