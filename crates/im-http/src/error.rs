@@ -107,6 +107,9 @@ impl ApiError {
             "method_not_allowed" => "javax.ws.rs.NotAllowedException",
             "request_entity_too_large" => "javax.ws.rs.RequestEntityTooLargeException",
             "reach_limit" => "com.easemob.common.exception.ReachLimitException",
+            "concurrent_operation_error" => {
+                "com.easemob.common.exception.ConcurrentOperationException"
+            }
             _ => "com.easemob.common.exception.ServiceException",
         }
     }
@@ -176,6 +179,17 @@ impl From<StoreError> for ApiError {
                         "service_unavailable",
                         "The database is busy; retry later",
                     ),
+                    // Deadlock, serialization failure, lock not available: a race that a
+                    // retry resolves, not a server fault.
+                    sqlx::Error::Database(ref d)
+                        if matches!(d.code().as_deref(), Some("40P01" | "40001" | "55P03")) =>
+                    {
+                        Self::new(
+                            StatusCode::CONFLICT,
+                            "concurrent_operation_error",
+                            "A concurrent operation conflicted with this one; retry it",
+                        )
+                    }
                     _ => Self::internal(),
                 }
             }

@@ -190,3 +190,27 @@ async fn success_envelopes_carry_every_common_field(pool: PgPool) {
     assert!(b.get("params").is_none());
     assert!(b.get("cursor").is_none());
 }
+
+#[sqlx::test(migrator = "im_store::MIGRATOR")]
+async fn a_lost_database_race_is_a_retryable_409_not_a_500(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    app.register(&["locked"]).await;
+    let mut holder = pool.begin().await.unwrap();
+    sqlx::query("select 1 from users where username = 'locked' for update")
+        .execute(&mut *holder)
+        .await
+        .unwrap();
+    let err = sqlx::query("select 1 from users where username = 'locked' for update nowait")
+        .execute(&pool)
+        .await
+        .unwrap_err();
+    let api = im_http::error::ApiError::from(im_store::StoreError::Db(err));
+    assert_eq!(api.status.as_u16(), 409);
+    assert_eq!(api.error, "concurrent_operation_error");
+    holder.rollback().await.unwrap();
+    // Any other database failure stays an internal error, without details.
+    let err = sqlx::query("select 1/0").execute(&pool).await.unwrap_err();
+    let api = im_http::error::ApiError::from(im_store::StoreError::Db(err));
+    assert_eq!(api.status.as_u16(), 500);
+    assert!(!api.description.contains("division"));
+}
