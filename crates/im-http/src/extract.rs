@@ -246,15 +246,23 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     } else {
         bytes
     };
-    serde_json::from_slice(text).map_err(|e| {
-        use serde_json::error::Category;
-        match e.classify() {
-            Category::Syntax | Category::Eof | Category::Io => {
-                ApiError::json_parse(format!("Unexpected content in the request body: {e}"))
-            }
-            Category::Data => ApiError::illegal(format!("Invalid request body: {e}")),
+    serde_json::from_slice(text).map_err(body_error)
+}
+
+/// Reads an already parsed JSON value (or part of one) as `T`; a wrong shape is
+/// `illegal_argument`.
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> ApiResult<T> {
+    serde_json::from_value(value).map_err(body_error)
+}
+
+fn body_error(e: serde_json::Error) -> ApiError {
+    use serde_json::error::Category;
+    match e.classify() {
+        Category::Syntax | Category::Eof | Category::Io => {
+            ApiError::json_parse(format!("Unexpected content in the request body: {e}"))
         }
-    })
+        Category::Data => ApiError::illegal(format!("Invalid request body: {e}")),
+    }
 }
 
 /// The query string, with empty values read as absent.
@@ -333,6 +341,11 @@ pub mod cursor {
             .collect::<Vec<_>>()
             .join(":");
         URL_SAFE_NO_PAD.encode(format!("c1:{text}"))
+    }
+
+    /// The cursor after the last row of a page, only when more rows follow.
+    pub fn next<T>(more: bool, rows: &[T], key: impl Fn(&T) -> i64) -> Option<String> {
+        rows.last().filter(|_| more).map(|r| encode(&[key(r)]))
     }
 
     pub fn decode(raw: &str, arity: usize) -> ApiResult<Vec<i64>> {

@@ -246,36 +246,21 @@ async fn measure(ctx: &Arc<Ctx>, id: &str, size: usize, spare: &[String]) {
     {
         let id = id.to_owned();
 
-        timed("add one (POST /users/{u})", 200, |i| {
-            let c = ctx.clone();
-            let (id, u) = (id.clone(), spare[i].clone());
-            async move {
-                let (s, b) = c
-                    .send(
-                        reqwest::Method::POST,
-                        &format!("/chatrooms/{id}/users/{u}"),
-                        None,
-                    )
-                    .await;
-                assert_eq!(s, 200, "{b}");
-            }
-        })
-        .await;
-        timed("remove one (DELETE /users/{u})", 200, |i| {
-            let c = ctx.clone();
-            let (id, u) = (id.clone(), spare[i].clone());
-            async move {
-                let (s, b) = c
-                    .send(
-                        reqwest::Method::DELETE,
-                        &format!("/chatrooms/{id}/users/{u}"),
-                        None,
-                    )
-                    .await;
-                assert_eq!(s, 200, "{b}");
-            }
-        })
-        .await;
+        // Add the spare users one by one, then remove them again.
+        for (label, method) in [
+            ("add one (POST /users/{u})", reqwest::Method::POST),
+            ("remove one (DELETE /users/{u})", reqwest::Method::DELETE),
+        ] {
+            timed(label, 200, |i| {
+                let c = ctx.clone();
+                let (id, u, m) = (id.clone(), spare[i].clone(), method.clone());
+                async move {
+                    let (s, b) = c.send(m, &format!("/chatrooms/{id}/users/{u}"), None).await;
+                    assert_eq!(s, 200, "{b}");
+                }
+            })
+            .await;
+        }
         let deep = (size / 100).max(1);
         for (label, path) in [
             (

@@ -389,7 +389,7 @@ pub async fn page(
     after: Option<i64>,
     limit: i64,
 ) -> StoreResult<(Vec<Room>, bool)> {
-    let mut rows = sqlx::query_as::<_, Room>(&format!(
+    let rows = sqlx::query_as::<_, Room>(&format!(
         "select {COLUMNS} from rooms where app = $1 and kind = $2 and id > $3 order by id limit $4"
     ))
     .bind(app)
@@ -398,9 +398,7 @@ pub async fn page(
     .bind(limit + 1)
     .fetch_all(pool)
     .await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more))
+    Ok(crate::split_page(rows, limit))
 }
 
 /// The rooms a user is in, newest join first.
@@ -619,7 +617,7 @@ pub async fn members_after(
     limit: i64,
 ) -> StoreResult<(Vec<Member>, bool)> {
     require_listed(pool, app, kind, id).await?;
-    let mut rows = sqlx::query_as::<_, Member>(
+    let rows = sqlx::query_as::<_, Member>(
         "select username, role, pos from room_members
           where app = $1 and room_id = $2 and pos > $3 order by pos limit $4",
     )
@@ -629,9 +627,7 @@ pub async fn members_after(
     .bind(limit + 1)
     .fetch_all(pool)
     .await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more))
+    Ok(crate::split_page(rows, limit))
 }
 
 /// Member-list and details reads answer an unknown room with `service_resource_not_found`.
@@ -738,62 +734,40 @@ async fn role_of(
     .await?)
 }
 
-pub async fn add_admin(
+/// Promotes a member to admin (`promote`, at most `max_admins`) or demotes an admin.
+pub async fn set_admin(
     pool: &PgPool,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
     name: &Username,
+    promote: bool,
     max_admins: i64,
 ) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
     let current = lock(&mut tx, app, kind, id).await?;
+    let f = facts(kind, &current);
     let users = user_facts(&mut tx, app, kind, id.get(), std::slice::from_ref(name)).await?;
     let is_admin = role_of(&mut tx, app, id.get(), name).await? == Some(1);
-    let count: i64 = sqlx::query_scalar(
-        "select count(*) from room_members where app = $1 and room_id = $2 and role = 1",
-    )
-    .bind(app)
-    .bind(id.get())
-    .fetch_one(&mut *tx)
-    .await?;
-    room::plan_add_admin(
-        &facts(kind, &current),
-        &users[0],
-        is_admin,
-        count,
-        max_admins,
-    )?;
+    if promote {
+        let count: i64 = sqlx::query_scalar(
+            "select count(*) from room_members where app = $1 and room_id = $2 and role = 1",
+        )
+        .bind(app)
+        .bind(id.get())
+        .fetch_one(&mut *tx)
+        .await?;
+        room::plan_add_admin(&f, &users[0], is_admin, count, max_admins)?;
+    } else {
+        room::plan_remove_admin(&f, &users[0], is_admin)?;
+    }
     sqlx::query(
-        "update room_members set role = 1 where app = $1 and room_id = $2 and username = $3",
+        "update room_members set role = $4 where app = $1 and room_id = $2 and username = $3",
     )
     .bind(app)
     .bind(id.get())
     .bind(name.as_str())
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
-}
-
-pub async fn remove_admin(
-    pool: &PgPool,
-    app: Uuid,
-    kind: RoomKind,
-    id: RoomId,
-    name: &Username,
-) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
-    let current = lock(&mut tx, app, kind, id).await?;
-    let users = user_facts(&mut tx, app, kind, id.get(), std::slice::from_ref(name)).await?;
-    let is_admin = role_of(&mut tx, app, id.get(), name).await? == Some(1);
-    room::plan_remove_admin(&facts(kind, &current), &users[0], is_admin)?;
-    sqlx::query(
-        "update room_members set role = 0 where app = $1 and room_id = $2 and username = $3",
-    )
-    .bind(app)
-    .bind(id.get())
-    .bind(name.as_str())
+    .bind(i16::from(promote))
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

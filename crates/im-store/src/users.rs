@@ -105,7 +105,7 @@ pub async fn page(
     after: Option<i64>,
     limit: i64,
 ) -> StoreResult<(Vec<User>, bool)> {
-    let mut rows = sqlx::query_as::<_, User>(&format!(
+    let rows = sqlx::query_as::<_, User>(&format!(
         "select {COLUMNS} from users where app = $1 and seq > $2 order by seq limit $3"
     ))
     .bind(app)
@@ -113,9 +113,7 @@ pub async fn page(
     .bind(limit + 1)
     .fetch_all(pool)
     .await?;
-    let more = rows.len() as i64 > limit;
-    rows.truncate(limit as usize);
-    Ok((rows, more))
+    Ok(crate::split_page(rows, limit))
 }
 
 /// Deletes one user and everything that hangs off it, in one transaction.

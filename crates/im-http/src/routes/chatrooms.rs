@@ -543,9 +543,7 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
     let after = q.get("cursor").map(|c| cursor::decode(c, 1)).transpose()?;
     let (rooms, more) =
         store::page(&st.pool, admin.tenant.id, KIND, after.map(|c| c[0]), limit).await?;
-    let next = more
-        .then(|| rooms.last().map(|r| cursor::encode(&[r.id])))
-        .flatten();
+    let next = cursor::next(more, &rooms, |r| r.id);
     let data: Vec<ChatroomSummary> = rooms
         .into_iter()
         .map(|r| ChatroomSummary {
@@ -715,7 +713,7 @@ pub async fn update(
             bad.join(", ")
         )));
     }
-    let up: UpdateChatroom = crate::extract::parse_json(body.to_string().as_bytes())?;
+    let up: UpdateChatroom = crate::extract::from_value(body)?;
     if up.name.is_none()
         && up.description.is_none()
         && up.maxusers.is_none()
@@ -819,9 +817,7 @@ pub async fn members(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRe
             limit,
         )
         .await?;
-        let next = more
-            .then(|| rows.last().map(|m| cursor::encode(&[m.pos])))
-            .flatten();
+        let next = cursor::next(more, &rows, |m| m.pos);
         let data: Vec<String> = rows.into_iter().map(|m| m.username).collect();
         return Ok(Envelope::new()
             .count(data.len())
@@ -998,12 +994,13 @@ pub async fn add_admin(
     let st = state(&req)?;
     let id = room_id(&req)?;
     let user = required_user(body.newadmin, "newadmin")?;
-    store::add_admin(
+    store::set_admin(
         &st.pool,
         admin.tenant.id,
         KIND,
         id,
         &user,
+        true,
         st.config.limits.admins_per_room,
     )
     .await?;
@@ -1030,7 +1027,7 @@ pub async fn remove_admin(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRe
     let st = state(&req)?;
     let id = room_id(&req)?;
     let user = path_user(&req, "oldadmin")?;
-    store::remove_admin(&st.pool, admin.tenant.id, KIND, id, &user).await?;
+    store::set_admin(&st.pool, admin.tenant.id, KIND, id, &user, false, 0).await?;
     Ok(Envelope::new()
         .data(AdminResult {
             result: "success",
@@ -1281,13 +1278,7 @@ async fn set_ban(req: HttpRequest, admin: AppAdmin, on: bool) -> ApiResult<HttpR
     ),
     security(("app_token" = [])))]
 pub async fn blocks(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
-    let st = state(&req)?;
-    let id = room_id(&req)?;
-    names_response(
-        &req,
-        &admin,
-        store::names(&st.pool, admin.tenant.id, KIND, id, NameList::Blocks).await?,
-    )
+    list_names(req, admin, NameList::Blocks).await
 }
 
 /// Block one member: it leaves the room and cannot come back until unblocked.
@@ -1303,6 +1294,14 @@ pub async fn blocks(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
     security(("app_token" = [])))]
 pub async fn block_one(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     list_add_one(req, admin, NameList::Blocks).await
+}
+
+/// The names on one of the room's lists.
+async fn list_names(req: HttpRequest, admin: AppAdmin, list: NameList) -> ApiResult<HttpResponse> {
+    let st = state(&req)?;
+    let id = room_id(&req)?;
+    let names = store::names(&st.pool, admin.tenant.id, KIND, id, list).await?;
+    names_response(&req, &admin, names)
 }
 
 /// Puts the one member named in the path on a list.
@@ -1431,13 +1430,7 @@ pub async fn unblock(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespons
     ),
     security(("app_token" = [])))]
 pub async fn whitelist(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
-    let st = state(&req)?;
-    let id = room_id(&req)?;
-    names_response(
-        &req,
-        &admin,
-        store::names(&st.pool, admin.tenant.id, KIND, id, NameList::Whitelist).await?,
-    )
+    list_names(req, admin, NameList::Whitelist).await
 }
 
 /// Whitelist one member.

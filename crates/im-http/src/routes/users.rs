@@ -4,7 +4,7 @@ use crate::envelope::Envelope;
 use crate::envelope_schema;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{
-    bearer, cursor, parse_json, segment, state, AppAdmin, Body, Principal, QueryParams, Tenant,
+    bearer, cursor, from_value, segment, state, AppAdmin, Body, Principal, QueryParams, Tenant,
 };
 use crate::lenient;
 use actix_web::{HttpRequest, HttpResponse};
@@ -152,10 +152,10 @@ pub async fn register(
             }
             items
                 .into_iter()
-                .map(|v| parse_json(v.to_string().as_bytes()))
+                .map(from_value)
                 .collect::<ApiResult<_>>()?
         }
-        Value::Object(_) => vec![parse_json(body.to_string().as_bytes())?],
+        Value::Object(_) => vec![from_value(body)?],
         _ => return Err(ApiError::illegal("this is an invalid request.")),
     };
     // Validate everything before writing anything; fold exact repeats.
@@ -255,9 +255,7 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
     let after = q.get("cursor").map(|c| cursor::decode(c, 1)).transpose()?;
     let (users, more) =
         im_store::users::page(&st.pool, admin.tenant.id, after.map(|c| c[0]), limit).await?;
-    let next = more
-        .then(|| users.last().map(|u| cursor::encode(&[u.seq])))
-        .flatten();
+    let next = cursor::next(more, &users, |u| u.seq);
     Ok(Envelope::new()
         .path("/users")
         .count(users.len())
@@ -310,9 +308,7 @@ pub async fn delete_batch(
     let (users, more) =
         im_store::users::delete_oldest(&st.pool, admin.tenant.id, after.map(|c| c[0]), limit)
             .await?;
-    let next = more
-        .then(|| users.last().map(|u| cursor::encode(&[u.seq])))
-        .flatten();
+    let next = cursor::next(more, &users, |u| u.seq);
     Ok(Envelope::new()
         .path("/users")
         .entities(users.into_iter().map(UserEntity::from))

@@ -14,10 +14,20 @@ fn database_url(pool: &PgPool) -> String {
     }
 }
 
-fn imserver(pool: &PgPool, args: &[&str]) -> (bool, String, String) {
+/// Runs `imserver ARGS` against the test database (off the async executor); returns success,
+/// stdout and stderr.
+async fn imserver(pool: &PgPool, args: &[&str]) -> (bool, String, String) {
+    let url = database_url(pool);
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || run(&url, &args))
+        .await
+        .unwrap()
+}
+
+fn run(database_url: &str, args: &[String]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_imserver"))
         .args(args)
-        .env("DATABASE_URL", database_url(pool))
+        .env("DATABASE_URL", database_url)
         .env("IMSERVER__AUTH__ARGON2__MEMORY_KIB", "256")
         .env("IMSERVER__AUTH__ARGON2__ITERATIONS", "1")
         .env_remove("IMSERVER__DATABASE__URL")
@@ -33,15 +43,11 @@ fn imserver(pool: &PgPool, args: &[&str]) -> (bool, String, String) {
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
 async fn app_create_list_and_rotate_secret_work_for_scripts(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let p = pool.clone();
-    let (ok, out, err) = tokio::task::spawn_blocking(move || {
-        imserver(
-            &p,
-            &["app", "create", "--org", "cli", "--app", "one", "--json"],
-        )
-    })
-    .await
-    .unwrap();
+    let (ok, out, err) = imserver(
+        &pool,
+        &["app", "create", "--org", "cli", "--app", "one", "--json"],
+    )
+    .await;
     assert!(ok, "{err}");
     let c: Value = serde_json::from_str(out.trim()).unwrap();
     for f in ["org", "app", "app_id", "client_id", "client_secret"] {
@@ -71,20 +77,10 @@ async fn app_create_list_and_rotate_secret_work_for_scripts(pool: PgPool) {
     assert_eq!(r.status, 200, "{}", r.body);
 
     // Creating it again fails.
-    let p = pool.clone();
-    let (ok, _, err) = tokio::task::spawn_blocking(move || {
-        imserver(&p, &["app", "create", "--org", "cli", "--app", "one"])
-    })
-    .await
-    .unwrap();
+    let (ok, _, err) = imserver(&pool, &["app", "create", "--org", "cli", "--app", "one"]).await;
     assert!(!ok);
     assert!(err.contains("exists already"), "{err}");
-
-    let p = pool.clone();
-    let (ok, out, err) =
-        tokio::task::spawn_blocking(move || imserver(&p, &["app", "list", "--json"]))
-            .await
-            .unwrap();
+    let (ok, out, err) = imserver(&pool, &["app", "list", "--json"]).await;
     assert!(ok, "{err}");
     let list: Value = serde_json::from_str(out.trim()).unwrap();
     let apps: Vec<&str> = list
@@ -95,24 +91,19 @@ async fn app_create_list_and_rotate_secret_work_for_scripts(pool: PgPool) {
         .collect();
     assert_eq!(apps, ["chat", "one"]);
     assert!(!out.contains(c["client_secret"].as_str().unwrap()));
-
-    let p = pool.clone();
-    let (ok, out, err) = tokio::task::spawn_blocking(move || {
-        imserver(
-            &p,
-            &[
-                "app",
-                "rotate-secret",
-                "--org",
-                "cli",
-                "--app",
-                "one",
-                "--json",
-            ],
-        )
-    })
-    .await
-    .unwrap();
+    let (ok, out, err) = imserver(
+        &pool,
+        &[
+            "app",
+            "rotate-secret",
+            "--org",
+            "cli",
+            "--app",
+            "one",
+            "--json",
+        ],
+    )
+    .await;
     assert!(ok, "{err}");
     let rotated: Value = serde_json::from_str(out.trim()).unwrap();
     assert_ne!(rotated["client_secret"], c["client_secret"]);
@@ -138,11 +129,7 @@ async fn app_create_list_and_rotate_secret_work_for_scripts(pool: PgPool) {
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
 async fn bad_app_names_are_refused(pool: PgPool) {
-    let (ok, _, err) = tokio::task::spawn_blocking(move || {
-        imserver(&pool, &["app", "create", "--org", "bad org", "--app", "x"])
-    })
-    .await
-    .unwrap();
+    let (ok, _, err) = imserver(&pool, &["app", "create", "--org", "bad org", "--app", "x"]).await;
     assert!(!ok);
     assert!(err.contains("org name"), "{err}");
 }
@@ -169,9 +156,7 @@ async fn a_fresh_install_gets_one_demo_app(pool: PgPool) {
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
 async fn migrate_is_idempotent(pool: PgPool) {
-    let (ok, out, err) = tokio::task::spawn_blocking(move || imserver(&pool, &["migrate"]))
-        .await
-        .unwrap();
+    let (ok, out, err) = imserver(&pool, &["migrate"]).await;
     assert!(ok, "{err}");
     assert!(out.contains("migrations applied"));
 }

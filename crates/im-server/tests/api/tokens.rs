@@ -345,9 +345,16 @@ async fn a_token_of_one_app_is_refused_on_another(pool: PgPool) {
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
 async fn tokens_stay_valid_across_instances_and_restarts(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
-    let second = Application::build(&test_settings(), pool).await.unwrap();
-    let base = format!("http://127.0.0.1:{}", second.port());
-    tokio::spawn(second.run_until_stopped());
+    let r = users_on_another_server(&app, pool).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+}
+
+/// Starts another server (stored keys, default test settings) over the same database and lists
+/// users there with `app`'s token.
+async fn users_on_another_server(app: &TestApp, pool: PgPool) -> Reply {
+    let other = Application::build(&test_settings(), pool).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", other.port());
+    tokio::spawn(other.run_until_stopped());
     let r = app
         .client
         .get(format!("{base}{}", app.path("/users")))
@@ -355,7 +362,7 @@ async fn tokens_stay_valid_across_instances_and_restarts(pool: PgPool) {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), 200);
+    TestApp::reply(r).await
 }
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
@@ -366,15 +373,6 @@ async fn a_configured_signing_secret_overrides_the_stored_keys(pool: PgPool) {
     .await;
     assert_eq!(app.get("/users").await.status, 200);
     // A server using the stored keys does not accept it.
-    let stored = Application::build(&test_settings(), pool).await.unwrap();
-    let base = format!("http://127.0.0.1:{}", stored.port());
-    tokio::spawn(stored.run_until_stopped());
-    let r = app
-        .client
-        .get(format!("{base}{}", app.path("/users")))
-        .bearer_auth(&app.token)
-        .send()
-        .await
-        .unwrap();
-    assert_error(&TestApp::reply(r).await, 401, "auth_bad_access_token");
+    let r = users_on_another_server(&app, pool).await;
+    assert_error(&r, 401, "auth_bad_access_token");
 }
