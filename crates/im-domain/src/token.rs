@@ -20,10 +20,21 @@ impl Ttl {
         let secs = match raw.map(str::trim) {
             None | Some("") => policy.default_secs,
             Some(s) => {
-                let n: i64 = s
-                    .parse()
-                    .or_else(|_| s.parse::<f64>().map(|f| f as i64))
-                    .map_err(|_| DomainError::illegal(format!("ttl [{s}] is not a number")))?;
+                let not_a_number = || DomainError::illegal(format!("ttl [{s}] is not a number"));
+                let n: i64 = match s.parse::<i64>() {
+                    Ok(n) => n,
+                    // A float is read only when it is a finite, non-negative number of seconds:
+                    // NaN, infinities and overflowing exponents are not lifetimes.
+                    Err(_) => match s.parse::<f64>() {
+                        Ok(f) if f.is_finite() && f >= 0.0 => f.min(i64::MAX as f64) as i64,
+                        Ok(f) if f.is_finite() => {
+                            return Err(DomainError::illegal(format!(
+                                "ttl [{s}] must not be negative"
+                            )))
+                        }
+                        _ => return Err(not_a_number()),
+                    },
+                };
                 if n < 0 {
                     return Err(DomainError::illegal(format!(
                         "ttl [{s}] must not be negative"
@@ -76,7 +87,11 @@ mod tests {
     #[test]
     fn ttl_rejects_garbage_and_negatives() {
         assert!(Ttl::resolve(Some("abc"), POLICY).is_err());
-        assert!(Ttl::resolve(Some("-5"), POLICY).is_err());
+        for bad in [
+            "-5", "NaN", "nan", "inf", "-inf", "infinity", "-0.5", "1e999", "-1e999",
+        ] {
+            assert!(Ttl::resolve(Some(bad), POLICY).is_err(), "{bad}");
+        }
     }
 
     #[test]

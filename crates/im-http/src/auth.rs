@@ -1,8 +1,7 @@
-//! Tokens (JWT, keys from the database) and secret hashing (argon2, off the async executor).
+//! Tokens (JWT, keys from the database); secret hashing lives in [`crate::hashing`].
 
 use crate::error::{ApiError, ApiResult};
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
-use argon2::{Algorithm, Argon2, Params, PasswordVerifier, Version};
+pub use crate::hashing::{Argon2Config, HashError, Hasher};
 use jsonwebtoken::{decode, decode_header, encode, Algorithm as JwtAlg, DecodingKey, EncodingKey};
 use jsonwebtoken::{errors::ErrorKind, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -143,91 +142,6 @@ impl VerifiedSecrets {
     }
 }
 
-/// Argon2id cost settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Argon2Config {
-    pub memory_kib: u32,
-    pub iterations: u32,
-    pub parallelism: u32,
-}
-
-impl Default for Argon2Config {
-    fn default() -> Self {
-        // OWASP's recommended argon2id settings.
-        Self {
-            memory_kib: 19_456,
-            iterations: 2,
-            parallelism: 1,
-        }
-    }
-}
-
-/// Hashes and verifies secrets on the blocking thread pool.
-#[derive(Clone)]
-pub struct Hasher {
-    params: Params,
-}
-
-impl Hasher {
-    pub fn new(cfg: Argon2Config) -> Result<Self, argon2::Error> {
-        Ok(Self {
-            params: Params::new(cfg.memory_kib, cfg.iterations, cfg.parallelism, None)?,
-        })
-    }
-
-    fn argon(params: Params) -> Argon2<'static> {
-        Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-    }
-
-    /// Hashes synchronously; for the CLI and for use inside `spawn_blocking`.
-    pub fn hash_now(&self, secret: &str) -> Result<String, argon2::password_hash::Error> {
-        let salt = SaltString::generate(&mut OsRng);
-        Ok(Self::argon(self.params.clone())
-            .hash_password(secret.as_bytes(), &salt)?
-            .to_string())
-    }
-
-    pub async fn hash(&self, secret: String) -> ApiResult<String> {
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || this.hash_now(&secret))
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "hashing task failed");
-                ApiError::internal()
-            })?
-            .map_err(|e| {
-                tracing::error!(error = %e, "hashing failed");
-                ApiError::internal()
-            })
-    }
-
-    /// Hashes several secrets, spread over the blocking pool.
-    pub async fn hash_all(&self, secrets: Vec<String>) -> ApiResult<Vec<String>> {
-        let tasks: Vec<_> = secrets.into_iter().map(|s| self.hash(s)).collect();
-        futures_util::future::try_join_all(tasks).await
-    }
-
-    /// Verifies `secret` against `hash`; an unparsable hash never matches.
-    pub async fn verify(&self, secret: String, hash: String) -> ApiResult<bool> {
-        let params = self.params.clone();
-        tokio::task::spawn_blocking(move || {
-            PasswordHash::new(&hash)
-                .map(|h| {
-                    Self::argon(params)
-                        .verify_password(secret.as_bytes(), &h)
-                        .is_ok()
-                })
-                .unwrap_or(false)
-        })
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "verify task failed");
-            ApiError::internal()
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,20 +196,5 @@ mod tests {
         assert!(!cache.contains("c2", "s", "h1"));
         std::thread::sleep(std::time::Duration::from_millis(60));
         assert!(!cache.contains("c", "s", "h1"));
-    }
-
-    #[tokio::test]
-    async fn hashes_verify_only_their_secret() {
-        let h = Hasher::new(Argon2Config {
-            memory_kib: 1024,
-            iterations: 1,
-            parallelism: 1,
-        })
-        .unwrap();
-        let hash = h.hash("s3cret".into()).await.unwrap();
-        assert!(!hash.contains("s3cret"));
-        assert!(h.verify("s3cret".into(), hash.clone()).await.unwrap());
-        assert!(!h.verify("other".into(), hash).await.unwrap());
-        assert!(!h.verify("x".into(), "not-a-hash".into()).await.unwrap());
     }
 }

@@ -28,7 +28,15 @@ pub struct ApiError {
     pub status: StatusCode,
     pub error: &'static str,
     pub description: String,
+    /// Seconds for a `Retry-After` header (429 and 503 answers).
+    pub retry_after: Option<u32>,
+    /// The database could not be reached: the readiness gate closes until it answers again.
+    pub db_unreachable: bool,
 }
+
+/// Set on a response whose request found the database unreachable.
+#[derive(Debug, Clone, Copy)]
+pub struct DbUnreachable;
 
 impl ApiError {
     pub fn new(status: StatusCode, error: &'static str, description: impl Into<String>) -> Self {
@@ -36,6 +44,31 @@ impl ApiError {
             status,
             error,
             description: description.into(),
+            retry_after: None,
+            db_unreachable: false,
+        }
+    }
+    /// 429 `reach_limit`: too much of something costly at once; retry after a second.
+    pub fn reach_limit() -> Self {
+        Self {
+            retry_after: Some(1),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "reach_limit",
+                "This request has reached api limit",
+            )
+        }
+    }
+    /// 503 `service_unavailable`: the database cannot be reached; nothing was written.
+    pub fn db_unavailable() -> Self {
+        Self {
+            retry_after: Some(1),
+            db_unreachable: true,
+            ..Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                "The service is temporarily unavailable; retry later",
+            )
         }
     }
     pub fn bad_request(error: &'static str, description: impl Into<String>) -> Self {
@@ -142,7 +175,15 @@ impl ResponseError for ApiError {
         self.status
     }
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(self.body(0))
+        let mut res = HttpResponse::build(self.status);
+        if let Some(secs) = self.retry_after {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, secs.to_string()));
+        }
+        let mut res = res.json(self.body(0));
+        if self.db_unreachable {
+            res.extensions_mut().insert(DbUnreachable);
+        }
+        res
     }
 }
 
@@ -171,27 +212,63 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Domain(d) => d.into(),
-            StoreError::Db(db) => {
-                tracing::error!(error = %db, "database error");
-                match db {
-                    sqlx::Error::PoolTimedOut => Self::new(
-                        StatusCode::SERVICE_UNAVAILABLE,
-                        "service_unavailable",
-                        "The database is busy; retry later",
-                    ),
-                    // Deadlock, serialization failure, lock not available: a race that a
-                    // retry resolves, not a server fault.
-                    sqlx::Error::Database(ref d)
-                        if matches!(d.code().as_deref(), Some("40P01" | "40001" | "55P03")) =>
-                    {
-                        Self::new(
-                            StatusCode::CONFLICT,
-                            "concurrent_operation_error",
-                            "A concurrent operation conflicted with this one; retry it",
-                        )
-                    }
-                    _ => Self::internal(),
-                }
+            StoreError::Db(db) => db.into(),
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(db: sqlx::Error) -> Self {
+        if is_unreachable(&db) {
+            tracing::warn!(error = %db, "database unreachable");
+            return Self::db_unavailable();
+        }
+        match db {
+            // Deadlock, serialization failure, lock not available: a race that a retry
+            // resolves, not a server fault.
+            sqlx::Error::Database(ref d)
+                if matches!(d.code().as_deref(), Some("40P01" | "40001" | "55P03")) =>
+            {
+                Self::new(
+                    StatusCode::CONFLICT,
+                    "concurrent_operation_error",
+                    "A concurrent operation conflicted with this one; retry it",
+                )
+            }
+            other => {
+                tracing::error!(error = %other, "database error");
+                Self::internal()
+            }
+        }
+    }
+}
+
+/// Whether `e` says the database could not be reached or dropped the connection (restart,
+/// shutdown, network), as opposed to refusing this statement.
+pub fn is_unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => true,
+        // Class 08: connection exception; 57P01-57P03: shutdown, crash, starting up;
+        // 53300: too many connections.
+        sqlx::Error::Database(d) => d.code().is_some_and(|c| {
+            c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03" | "53300")
+        }),
+        _ => false,
+    }
+}
+
+impl From<crate::hashing::HashError> for ApiError {
+    fn from(e: crate::hashing::HashError) -> Self {
+        match e {
+            crate::hashing::HashError::Busy => Self::reach_limit(),
+            crate::hashing::HashError::Failed(m) => {
+                tracing::error!(error = %m, "hashing failed");
+                Self::internal()
             }
         }
     }

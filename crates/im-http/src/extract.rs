@@ -72,6 +72,16 @@ impl Tenant {
         }
         let st = state(req)?;
         let mi = req.match_info();
+        let unusable = ["app_id", "org_name", "app_name"]
+            .iter()
+            .filter_map(|n| mi.get(n))
+            .any(|v| v.contains('\0') || v.len() > 256);
+        if unusable {
+            return Err(ApiError::app_not_found(format!(
+                "Could not find application from URI: {}",
+                req.path().trim_start_matches('/').replace('\0', "%00")
+            )));
+        }
         let (key, lookup) = match (mi.get("app_id"), mi.get("org_name"), mi.get("app_name")) {
             (Some(id), _, _) => (format!("i:{id}"), Lookup::Id(id.to_owned())),
             (None, Some(o), Some(a)) => (
@@ -203,31 +213,62 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = state(req)
-            .map(|s| s.config.body_limit_bytes)
-            .unwrap_or(1024 * 1024);
-        let declared = req
-            .headers()
-            .get(header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<usize>().ok());
+        let req = req.clone();
         let mut payload = payload.take();
         Box::pin(async move {
-            if declared.is_some_and(|n| n > limit) {
-                return Err(too_large(limit));
-            }
-            let mut buf = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk =
-                    chunk.map_err(|e| ApiError::illegal(format!("unreadable body: {e}")))?;
-                if buf.len() + chunk.len() > limit {
-                    return Err(too_large(limit));
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            parse_json(&buf).map(Body)
+            let (buf, reserved) = read_body(&req, &mut payload).await?;
+            let parsed = parse_json(&buf).map(Body);
+            drop(reserved);
+            parsed
         })
     }
+}
+
+/// Reads a whole body within the size limit, the slow-client timeout and the server-wide body
+/// budget (bytes buffered at once over all requests; 429 when spent). The reservation is
+/// returned with the bytes, to be dropped once they are parsed.
+async fn read_body(
+    req: &HttpRequest,
+    payload: &mut Payload,
+) -> ApiResult<(web::BytesMut, Option<tokio::sync::OwnedSemaphorePermit>)> {
+    let st = state(req)?;
+    let limit = st.config.body_limit_bytes;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
+    }
+    let guards = &st.guards;
+    let timeout = std::time::Duration::from_secs(guards.config.body_timeout_secs);
+    let read = async {
+        let mut buf = web::BytesMut::new();
+        let mut held: Option<tokio::sync::OwnedSemaphorePermit> = None;
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|e| ApiError::illegal(format!("unreadable body: {e}")))?;
+            if buf.len() + chunk.len() > limit {
+                return Err(too_large(limit));
+            }
+            let more = guards
+                .reserve_body(chunk.len())
+                .ok_or_else(ApiError::reach_limit)?;
+            match held.as_mut() {
+                Some(h) => h.merge(more),
+                None => held = Some(more),
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok((buf, held))
+    };
+    tokio::time::timeout(timeout, read).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "The request body did not arrive in time",
+        )
+    })?
 }
 
 fn too_large(limit: usize) -> ApiError {
@@ -246,7 +287,26 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     } else {
         bytes
     };
-    serde_json::from_slice(text).map_err(body_error)
+    let value: serde_json::Value = serde_json::from_slice(text).map_err(body_error)?;
+    reject_nul(&value)?;
+    from_value(value)
+}
+
+/// PostgreSQL cannot store a NUL character in text, so no field or key may hold one.
+fn reject_nul(v: &serde_json::Value) -> ApiResult<()> {
+    use serde_json::Value;
+    let bad = || ApiError::illegal("the request body contains a NUL character (\\u0000)");
+    match v {
+        Value::String(s) if s.contains('\0') => Err(bad()),
+        Value::Array(items) => items.iter().try_for_each(reject_nul),
+        Value::Object(map) => map.iter().try_for_each(|(k, v)| {
+            if k.contains('\0') {
+                return Err(bad());
+            }
+            reject_nul(v)
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Reads an already parsed JSON value (or part of one) as `T`; a wrong shape is

@@ -5,13 +5,12 @@ use serde::de::{self, Deserializer};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// A string, or a number / boolean written as one.
+/// A string, or a number written as one. A boolean is refused: no string field means one.
 pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     match Option::<Value>::deserialize(d)? {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
-        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
         Some(other) => Err(de::Error::custom(format!("expected a string, got {other}"))),
     }
 }
@@ -99,5 +98,7 @@ mod tests {
         assert!(parse(r#"{"n":1.5}"#).is_err());
         assert!(parse(r#"{"b":"maybe"}"#).is_err());
         assert!(parse(r#"{"s":[1]}"#).is_err());
+        assert!(parse(r#"{"s":false}"#).is_err());
+        assert!(parse(r#"{"s":true}"#).is_err());
     }
 }

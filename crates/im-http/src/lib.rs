@@ -4,6 +4,8 @@ pub mod auth;
 pub mod envelope;
 pub mod error;
 pub mod extract;
+pub mod guard;
+pub mod hashing;
 pub mod lenient;
 pub mod metrics;
 pub mod openapi;
@@ -33,9 +35,12 @@ pub fn serve(
     workers: usize,
 ) -> std::io::Result<Server> {
     let doc = openapi::document();
+    let limits = state.config.guards;
+    guard::spawn_db_watchdog(state.clone());
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            .wrap_fn(guard::middleware)
             .wrap(ErrorHandlers::new().default_handler(json_error_body))
             .wrap_fn(|req, srv| {
                 let start = Instant::now();
@@ -89,6 +94,9 @@ pub fn serve(
             .service(web::scope("/{org_name}/{app_name}").configure(routes::tenant_routes))
     })
     .workers(workers)
+    .max_connections((limits.max_connections / workers.max(1)).max(1))
+    .client_request_timeout(std::time::Duration::from_millis(limits.header_timeout_ms))
+    .keep_alive(std::time::Duration::from_secs(limits.keep_alive_secs))
     .listen(listener)?
     .run();
     Ok(server)

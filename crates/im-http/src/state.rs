@@ -1,5 +1,6 @@
 use crate::auth::{Argon2Config, Hasher, TokenService, VerifiedSecrets};
 use crate::extract::Tenant;
+use crate::guard::{GuardConfig, Guards};
 use crate::metrics::Metrics;
 use im_domain::{Limits, TtlPolicy};
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,7 @@ pub struct HttpConfig {
     pub body_limit_bytes: usize,
     pub argon2: Argon2Config,
     pub limits: Limits,
+    pub guards: GuardConfig,
 }
 
 impl Default for HttpConfig {
@@ -32,6 +34,7 @@ impl Default for HttpConfig {
             body_limit_bytes: 1024 * 1024,
             argon2: Argon2Config::default(),
             limits: Limits::default(),
+            guards: GuardConfig::default(),
         }
     }
 }
@@ -52,6 +55,8 @@ pub struct AppState {
     pub hasher: Hasher,
     pub config: HttpConfig,
     pub metrics: Metrics,
+    /// Bounds on what clients hold, and the database readiness gate.
+    pub guards: Guards,
     /// Client secrets recently verified with argon2.
     pub verified_secrets: VerifiedSecrets,
     /// Apps never change their names or ids, so resolved tenants are kept.
@@ -68,6 +73,7 @@ impl AppState {
             pool,
             tokens,
             hasher: Hasher::new(config.argon2).map_err(|e| format!("argon2 settings: {e}"))?,
+            guards: Guards::new(config.guards),
             config,
             metrics: Metrics::new()?,
             verified_secrets: VerifiedSecrets::new(std::time::Duration::from_secs(300), 10_000),

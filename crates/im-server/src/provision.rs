@@ -50,10 +50,7 @@ pub async fn create_app(
     check_name("app", app)?;
     let client_id = random_token(16);
     let client_secret = random_token(20);
-    let hash = hasher
-        .hash(client_secret.clone())
-        .await
-        .map_err(anyhow_api)?;
+    let hash = hasher.hash(client_secret.clone()).await?;
     let created = im_store::apps::create(
         pool,
         NewApp {
@@ -75,10 +72,7 @@ pub async fn rotate_secret(
     app: &str,
 ) -> anyhow::Result<Option<Credentials>> {
     let client_secret = random_token(20);
-    let hash = hasher
-        .hash(client_secret.clone())
-        .await
-        .map_err(anyhow_api)?;
+    let hash = hasher.hash(client_secret.clone()).await?;
     let updated = im_store::apps::set_secret(pool, org, app, &hash).await?;
     Ok(updated.map(|a| credentials(a, client_secret)))
 }
@@ -91,8 +85,4 @@ fn credentials(a: App, client_secret: String) -> Credentials {
         client_id: a.client_id,
         client_secret,
     }
-}
-
-fn anyhow_api(e: im_http::error::ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{e}")
 }

@@ -3,6 +3,7 @@
 
 use im_domain::Limits;
 use im_http::auth::Argon2Config;
+use im_http::guard::GuardConfig;
 use im_http::HttpConfig;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -14,6 +15,9 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub auth: AuthSettings,
     pub limits: Limits,
+    /// Bounds on what clients may hold: requests in flight, body memory, slow clients,
+    /// idle connections.
+    pub guards: GuardConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,6 +138,7 @@ impl Settings {
             body_limit_bytes: self.server.body_limit_bytes,
             argon2: self.auth.argon2,
             limits: self.limits.clone(),
+            guards: self.guards,
         }
     }
 }

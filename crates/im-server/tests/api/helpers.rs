@@ -27,6 +27,7 @@ pub fn test_settings() -> Settings {
         memory_kib: 256,
         iterations: 1,
         parallelism: 1,
+        ..Argon2Config::default()
     };
     s
 }
@@ -43,9 +44,19 @@ impl TestApp {
     }
 
     pub async fn spawn_with(pool: PgPool, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::spawn_over(pool.clone(), pool, tweak).await
+    }
+
+    /// A server whose own pool is `served` (for example one through a proxy), provisioned and
+    /// checked through `pool`.
+    pub async fn spawn_over(
+        pool: PgPool,
+        served: PgPool,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> TestApp {
         let mut settings = test_settings();
         tweak(&mut settings);
-        let app = Application::build(&settings, pool.clone()).await.unwrap();
+        let app = Application::build(&settings, served).await.unwrap();
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state();
         tokio::spawn(app.run_until_stopped());
