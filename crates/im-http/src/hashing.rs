@@ -34,7 +34,7 @@ impl Default for Argon2Config {
             iterations: 2,
             parallelism: 1,
             workers: 0,
-            queue: 128,
+            queue: 256,
         }
     }
 }
