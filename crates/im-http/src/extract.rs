@@ -4,6 +4,7 @@
 use crate::auth::Claims;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+pub use crate::tenant::Tenant;
 use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
@@ -11,7 +12,6 @@ use futures_util::future::LocalBoxFuture;
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
 use std::time::Instant;
-use uuid::Uuid;
 
 /// When the request arrived (set by the telemetry middleware).
 #[derive(Clone, Copy)]
@@ -43,26 +43,6 @@ pub fn state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
             tracing::error!("application state missing");
             ApiError::internal()
         })
-}
-
-/// The application a request addresses, from `/{org_name}/{app_name}/…` or `/app-id/{app_id}/…`.
-#[derive(Debug, Clone)]
-pub struct Tenant {
-    pub id: Uuid,
-    pub app_id: String,
-    pub org_name: String,
-    pub app_name: String,
-}
-
-impl From<im_store::apps::App> for Tenant {
-    fn from(a: im_store::apps::App) -> Self {
-        Self {
-            id: a.id,
-            app_id: a.app_id,
-            org_name: a.org_name,
-            app_name: a.app_name,
-        }
-    }
 }
 
 impl Tenant {

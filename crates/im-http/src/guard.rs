@@ -2,12 +2,6 @@
 //! answers 503 at once while the database cannot be reached, a bound on requests in flight, and a
 //! budget for request bodies held in memory at once.
 
-use crate::error::{ApiError, DbUnreachable};
-use crate::state::AppState;
-use actix_web::body::BoxBody;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
-use actix_web::web;
-use futures_util::future::{Either, LocalBoxFuture};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -67,6 +61,11 @@ impl Guards {
         }
     }
 
+    /// Takes a place in flight, or `None` when every place is taken.
+    pub fn enter(&self) -> Option<OwnedSemaphorePermit> {
+        self.inflight.clone().try_acquire_owned().ok()
+    }
+
     /// Reserves `bytes` more of the body budget, or `None` when it is spent.
     pub fn reserve_body(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
         let n = u32::try_from(bytes).ok()?;
@@ -79,7 +78,7 @@ impl Guards {
 #[derive(Default)]
 pub struct DbGate {
     down: AtomicBool,
-    closed: Notify,
+    pub(crate) closed: Notify,
 }
 
 impl DbGate {
@@ -95,96 +94,15 @@ impl DbGate {
         self.closed.notify_waiters();
     }
 
-    fn reopen(&self) {
+    pub(crate) fn reopen(&self) {
         if self.down.swap(false, Ordering::AcqRel) {
             tracing::info!("database reachable again");
         }
     }
 }
 
-/// Checks the database every second (four times a second while it is down) and keeps the gate
-/// in step. A probe is skipped while every pool connection is busy: the database is answering
-/// then, and a probe would only wait in line. Ends when the pool is closed.
-pub fn spawn_db_watchdog(state: web::Data<AppState>) {
-    tokio::spawn(async move {
-        loop {
-            let down = state.guards.db.is_down();
-            tokio::time::sleep(Duration::from_millis(if down { 250 } else { 1000 })).await;
-            if state.pool.is_closed() {
-                state.guards.db.trip();
-                return;
-            }
-            let saturated = state.pool.size() >= state.pool.options().get_max_connections()
-                && state.pool.num_idle() == 0;
-            if saturated && !down {
-                continue;
-            }
-            if probe(&state.pool, Duration::from_secs(1)).await {
-                state.guards.db.reopen();
-            } else {
-                state.guards.db.trip();
-            }
-        }
-    });
-}
-
 /// Whether the database answers `select 1` within `within`.
 pub async fn probe(pool: &PgPool, within: Duration) -> bool {
     let check = sqlx::query_scalar::<_, i32>("select 1").fetch_one(pool);
     matches!(tokio::time::timeout(within, check).await, Ok(Ok(1)))
-}
-
-/// Paths outside every tenant: never gated or counted.
-fn is_operational(path: &str) -> bool {
-    matches!(path, "/health" | "/ready" | "/metrics" | "/openapi.json") || path.starts_with("/docs")
-}
-
-/// The middleware: gate, in-flight bound, and release of waiting requests when the database
-/// goes away.
-pub fn middleware<S>(
-    req: ServiceRequest,
-    srv: &S,
-) -> LocalBoxFuture<'static, Result<ServiceResponse<BoxBody>, actix_web::Error>>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
-    S::Future: 'static,
-{
-    let state = req.app_data::<web::Data<AppState>>().cloned();
-    let Some(state) = state.filter(|_| !is_operational(req.path())) else {
-        return Box::pin(srv.call(req));
-    };
-    if req.query_string().contains("%00") {
-        let e = ApiError::illegal("the query string contains a NUL character (%00)");
-        return Box::pin(std::future::ready(Ok(refuse(req, e))));
-    }
-    let guards = &state.guards;
-    if guards.db.is_down() {
-        return Box::pin(std::future::ready(Ok(refuse(
-            req,
-            ApiError::db_unavailable(),
-        ))));
-    }
-    let Ok(permit) = guards.inflight.clone().try_acquire_owned() else {
-        return Box::pin(std::future::ready(Ok(refuse(req, ApiError::reach_limit()))));
-    };
-    let fut = srv.call(req);
-    Box::pin(async move {
-        let closed = state.guards.db.closed.notified();
-        let res = match futures_util::future::select(Box::pin(fut), Box::pin(closed)).await {
-            Either::Left((res, _)) => res?,
-            // The database went away while this request waited on it: whatever it had begun
-            // is rolled back when its connection is dropped. (The request itself went to the
-            // router, so the answer travels as an error, which actix renders.)
-            Either::Right(_) => return Err(ApiError::db_unavailable().into()),
-        };
-        drop(permit);
-        if res.response().extensions().get::<DbUnreachable>().is_some() {
-            state.guards.db.trip();
-        }
-        Ok(res)
-    })
-}
-
-fn refuse(req: ServiceRequest, e: ApiError) -> ServiceResponse<BoxBody> {
-    req.into_response(actix_web::ResponseError::error_response(&e))
 }

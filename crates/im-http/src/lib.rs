@@ -1,5 +1,6 @@
 //! The HTTP tier: routes, the auth extractor, wire DTOs, the envelope and error mapping.
 
+pub mod admission;
 pub mod auth;
 pub mod envelope;
 pub mod error;
@@ -11,6 +12,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod state;
+pub mod tenant;
 
 pub use state::{AppState, HttpConfig};
 
@@ -36,11 +38,11 @@ pub fn serve(
 ) -> std::io::Result<Server> {
     let doc = openapi::document();
     let limits = state.config.guards;
-    guard::spawn_db_watchdog(state.clone());
+    admission::spawn_db_watchdog(state.clone());
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
-            .wrap_fn(guard::middleware)
+            .wrap_fn(admission::middleware)
             .wrap(ErrorHandlers::new().default_handler(json_error_body))
             .wrap_fn(|req, srv| {
                 let start = Instant::now();

@@ -1,7 +1,7 @@
 use crate::auth::{Argon2Config, Hasher, TokenService, VerifiedSecrets};
-use crate::extract::Tenant;
 use crate::guard::{GuardConfig, Guards};
 use crate::metrics::Metrics;
+use crate::tenant::Tenant;
 use im_domain::{Limits, TtlPolicy};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;

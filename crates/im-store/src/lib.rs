@@ -2,6 +2,7 @@
 //! runs in one transaction. Helpers that must compose take `&mut PgConnection`.
 
 pub mod apps;
+pub mod departures;
 pub mod error;
 pub mod keys;
 pub mod rooms;

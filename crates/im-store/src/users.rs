@@ -168,7 +168,7 @@ pub async fn delete_named(
     if usernames.is_empty() {
         return Ok(Vec::new());
     }
-    crate::rooms::purge_users(conn, app, usernames).await?;
+    crate::departures::purge_users(conn, app, usernames).await?;
     let mut gone = sqlx::query_as::<_, User>(&format!(
         "delete from users where app = $1 and username = any($2) returning {COLUMNS}"
     ))

@@ -1,0 +1,51 @@
+//! Users leaving everything, inside the transaction that deletes them: the rooms they own go,
+//! and their memberships everywhere else, keeping member counts equal to the rows.
+
+use crate::error::StoreResult;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+/// Inside the caller's transaction, for users about to be deleted: deletes the rooms they own
+/// and removes them from every other room, keeping member counts equal to the rows. The users
+/// are locked first: while locked nobody can add them anywhere, so the set of rooms they are
+/// in cannot change under us.
+pub async fn purge_users(
+    conn: &mut PgConnection,
+    app: Uuid,
+    usernames: &[String],
+) -> StoreResult<()> {
+    sqlx::query(
+        "select 1 from users where app = $1 and username = any($2) order by username for update",
+    )
+    .bind(app)
+    .bind(usernames)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "select 1 from rooms r
+          where r.app = $1
+            and exists (select 1 from room_members m
+                         where m.app = r.app and m.room_id = r.id and m.username = any($2))
+          order by r.id for update",
+    )
+    .bind(app)
+    .bind(usernames)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("delete from rooms where app = $1 and owner = any($2)")
+        .bind(app)
+        .bind(usernames)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "update rooms r set member_count = r.member_count - c.n, modified_at = now()
+           from (select room_id, count(*)::int as n from room_members
+                  where app = $1 and username = any($2) group by room_id) c
+          where r.app = $1 and r.id = c.room_id",
+    )
+    .bind(app)
+    .bind(usernames)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,251 @@
+//! Rooms: one implementation of membership, roles, mutes, blocks, whitelist, mute-all,
+//! announcement and owner transfer, for chatrooms and groups alike (the `kind` column).
+//!
+//! Every write locks the room row (`for update`) first, loads only the facts the rule needs,
+//! asks `im_domain::room` for a plan, and writes it with set-based statements, all in one
+//! transaction.
+//!
+//! Lock order is users first (sorted by name), then rooms (sorted by id), everywhere: adds lock
+//! the joining users (`for no key update`, which also serializes each user's join limit), writes
+//! that insert a reference to a user (block, transfer) take `for key share` on it, and deleting a
+//! user locks the user before its rooms. So no two transactions can wait on each other in a
+//! cycle, and a user being deleted cannot gain a membership meanwhile.
+//!
+//! Queries are written so that the planner picks the right index even before the tables have
+//! statistics (a fresh database, or autovacuum off): ordered member reads carry `pos >= 0`, a
+//! range on the `(app, room_id, pos)` index.
+
+use crate::error::StoreResult;
+use chrono::{DateTime, Utc};
+use im_domain::room::{
+    self, AddPlan, MuteDuration, Outcome, RoomFacts, RoomId, RoomKind, UserFacts,
+};
+use im_domain::{DomainError, Limits, Username};
+use sqlx::{FromRow, PgConnection, PgPool};
+use uuid::Uuid;
+
+mod manage;
+mod members;
+mod moderation;
+mod super_admins;
+
+pub use manage::*;
+pub use members::*;
+pub use moderation::*;
+pub use super_admins::*;
+
+/// A room row.
+#[derive(Debug, Clone, FromRow)]
+pub struct Room {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub owner: String,
+    pub maxusers: i32,
+    pub member_count: i32,
+    pub custom: String,
+    pub announcement: String,
+    pub muted_all: bool,
+    pub membersonly: bool,
+    pub allowinvites: bool,
+    pub public: bool,
+    pub disabled: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+const COLUMNS: &str =
+    "id, name, description, owner, maxusers, member_count, custom, announcement, \
+     muted_all, membersonly, allowinvites, public, disabled, created_at";
+
+/// The room columns qualified by a table alias, for joins.
+fn columns_of(alias: &str) -> String {
+    COLUMNS
+        .split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn facts(kind: RoomKind, r: &Room) -> RoomFacts {
+    RoomFacts {
+        kind,
+        id: RoomId::new(r.id),
+        owner: r.owner.clone(),
+        maxusers: r.maxusers,
+        member_count: r.member_count,
+    }
+}
+
+fn strings(names: &[Username]) -> Vec<String> {
+    names.iter().map(|n| n.as_str().to_owned()).collect()
+}
+
+/// Locks the room row until the transaction ends.
+async fn lock(conn: &mut PgConnection, app: Uuid, kind: RoomKind, id: RoomId) -> StoreResult<Room> {
+    sqlx::query_as::<_, Room>(&format!(
+        "select {COLUMNS} from rooms where app = $1 and kind = $2 and id = $3 for update"
+    ))
+    .bind(app)
+    .bind(kind.as_str())
+    .bind(id.get())
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| room::room_not_found(id).into())
+}
+
+/// How a write locks the users it names (see the module doc for the lock order).
+#[derive(Clone, Copy)]
+enum UserLock {
+    /// They are about to join: serializes joins per user (the per-user limit).
+    Join,
+    /// A row referencing them will be inserted (block, owner transfer).
+    Reference,
+}
+
+/// Locks the named users that exist, in name order. Must run before the room lock.
+async fn lock_users(
+    conn: &mut PgConnection,
+    app: Uuid,
+    names: &[String],
+    mode: UserLock,
+) -> StoreResult<()> {
+    let strength = match mode {
+        UserLock::Join => "for no key update",
+        UserLock::Reference => "for key share",
+    };
+    sqlx::query(&format!(
+        "select 1 from users where app = $1 and username = any($2) order by username {strength}"
+    ))
+    .bind(app)
+    .bind(names)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// What the rules need to know about each named user, in the order given.
+async fn user_facts(
+    conn: &mut PgConnection,
+    app: Uuid,
+    kind: RoomKind,
+    room_id: i64,
+    names: &[Username],
+) -> StoreResult<Vec<UserFacts>> {
+    #[derive(FromRow)]
+    struct Row {
+        name: String,
+        exists: bool,
+        member: bool,
+        blocked: bool,
+        joined: i64,
+    }
+    let rows = sqlx::query_as::<_, Row>(
+        "select n.name,
+                exists (select 1 from users u where u.app = $1 and u.username = n.name) as exists,
+                exists (select 1 from room_members m
+                         where m.app = $1 and m.room_id = $2 and m.username = n.name) as member,
+                exists (select 1 from room_blocks b
+                         where b.app = $1 and b.room_id = $2 and b.username = n.name) as blocked,
+                (select count(*) from room_members j
+                  where j.app = $1 and j.username = n.name and j.kind = $3) as joined
+           from unnest($4::text[]) with ordinality as n(name, ord)
+          order by n.ord",
+    )
+    .bind(app)
+    .bind(room_id)
+    .bind(kind.as_str())
+    .bind(strings(names))
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .zip(names)
+        .map(|(r, name)| {
+            debug_assert_eq!(r.name, name.as_str());
+            UserFacts {
+                name: name.clone(),
+                exists: r.exists,
+                member: r.member,
+                blocked: r.blocked,
+                joined: r.joined,
+            }
+        })
+        .collect())
+}
+
+async fn insert_members(
+    conn: &mut PgConnection,
+    app: Uuid,
+    kind: RoomKind,
+    room_id: i64,
+    names: &[Username],
+) -> StoreResult<()> {
+    if names.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "insert into room_members (app, room_id, username, kind)
+         select $1, $2, n.name, $3
+           from unnest($4::text[]) with ordinality as n(name, ord)
+          order by n.ord",
+    )
+    .bind(app)
+    .bind(room_id)
+    .bind(kind.as_str())
+    .bind(strings(names))
+    .execute(&mut *conn)
+    .await?;
+    adjust_count(conn, app, room_id, names.len() as i64).await
+}
+
+async fn adjust_count(
+    conn: &mut PgConnection,
+    app: Uuid,
+    room_id: i64,
+    delta: i64,
+) -> StoreResult<()> {
+    if delta != 0 {
+        sqlx::query(
+            "update rooms set member_count = member_count + $3, modified_at = now()
+              where app = $1 and id = $2",
+        )
+        .bind(app)
+        .bind(room_id)
+        .bind(delta as i32)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Deletes non-owner memberships (their mutes and whitelist entries go with them) and updates
+/// the count. Returns how many were removed.
+async fn delete_members(
+    conn: &mut PgConnection,
+    app: Uuid,
+    room_id: i64,
+    names: &[String],
+) -> StoreResult<i64> {
+    if names.is_empty() {
+        return Ok(0);
+    }
+    let gone = sqlx::query(
+        "delete from room_members where app = $1 and room_id = $2 and username = any($3) and role <> 2",
+    )
+    .bind(app)
+    .bind(room_id)
+    .bind(names)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected() as i64;
+    adjust_count(conn, app, room_id, -gone).await?;
+    Ok(gone)
+}
+
+fn applied(outcomes: &[Outcome]) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter(|(_, o)| o.is_ok())
+        .map(|(n, _)| n.as_str().to_owned())
+        .collect()
+}

@@ -1,0 +1,242 @@
+//! Mutes, blocks and the whitelist.
+
+use super::*;
+
+/// Unexpired mutes as `(username, expire_ms)`.
+pub async fn mutes(
+    pool: &PgPool,
+    app: Uuid,
+    kind: RoomKind,
+    id: RoomId,
+    now_ms: i64,
+) -> StoreResult<Vec<(String, i64)>> {
+    require(pool, app, kind, id).await?;
+    Ok(sqlx::query_as(
+        "select username, expire_ms from room_mutes
+          where app = $1 and room_id = $2 and expire_ms > $3 order by username",
+    )
+    .bind(app)
+    .bind(id.get())
+    .bind(now_ms)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Mutes members until `duration` from `now_ms`; returns per-user outcomes and the expiry.
+pub async fn mute(
+    pool: &PgPool,
+    app: Uuid,
+    kind: RoomKind,
+    id: RoomId,
+    names: &[Username],
+    duration: MuteDuration,
+    now_ms: i64,
+) -> StoreResult<(Vec<Outcome>, i64)> {
+    let mut tx = pool.begin().await?;
+    let current = lock(&mut tx, app, kind, id).await?;
+    let users = user_facts(&mut tx, app, kind, id.get(), names).await?;
+    let outcomes = room::plan_members_only(&facts(kind, &current), &users, false, false)?;
+    let expire = duration.expire_at(now_ms);
+    sqlx::query(
+        "insert into room_mutes (app, room_id, username, expire_ms)
+         select $1, $2, n, $4 from unnest($3::text[]) as n
+         on conflict (app, room_id, username) do update set expire_ms = excluded.expire_ms",
+    )
+    .bind(app)
+    .bind(id.get())
+    .bind(applied(&outcomes))
+    .bind(expire)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((outcomes, expire))
+}
+
+/// Lifts mutes; `true` per name that was muted.
+pub async fn unmute(
+    pool: &PgPool,
+    app: Uuid,
+    kind: RoomKind,
+    id: RoomId,
+    names: &[Username],
+    now_ms: i64,
+) -> StoreResult<Vec<(Username, bool)>> {
+    let mut tx = pool.begin().await?;
+    lock(&mut tx, app, kind, id).await?;
+    let lifted: Vec<(String, i64)> = sqlx::query_as(
+        "delete from room_mutes where app = $1 and room_id = $2 and username = any($3)
+         returning username, expire_ms",
+    )
+    .bind(app)
+    .bind(id.get())
+    .bind(strings(names))
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(names
+        .iter()
+        .map(|n| {
+            let was = lifted
+                .iter()
+                .any(|(u, exp)| u == n.as_str() && *exp > now_ms);
+            (n.clone(), was)
+        })
+        .collect())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Blocks and whitelist
+
+/// A per-room list of usernames.
+#[derive(Debug, Clone, Copy)]
+pub enum NameList {
+    Blocks,
+    Whitelist,
+}
+
+impl NameList {
+    fn table(self) -> &'static str {
+        match self {
+            NameList::Blocks => "room_blocks",
+            NameList::Whitelist => "room_whitelist",
+        }
+    }
+}
+
+/// The names on a room's block list or whitelist, oldest entry first.
+pub async fn names(
+    pool: &PgPool,
+    app: Uuid,
+    kind: RoomKind,
+    id: RoomId,
+    list: NameList,
+) -> StoreResult<Vec<String>> {
+    require(pool, app, kind, id).await?;
+    Ok(sqlx::query_scalar(&format!(
+        "select username from {} where app = $1 and room_id = $2 order by created_at, username",
+        list.table()
+    ))
+    .bind(app)
+    .bind(id.get())
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Puts members on a list. Blocking also ends their membership and keeps them out; the owner
+/// cannot be blocked but may be whitelisted.
+pub async fn add_to_list(
+    pool: &PgPool,
+    app: Uuid,
+    kind: RoomKind,
+    id: RoomId,
+    names: &[Username],
+    single: bool,
+    list: NameList,
+) -> StoreResult<Vec<Outcome>> {
+    let blocking = matches!(list, NameList::Blocks);
+    let mut tx = pool.begin().await?;
+    if blocking {
+        lock_users(&mut tx, app, &strings(names), UserLock::Reference).await?;
+    }
+    let current = lock(&mut tx, app, kind, id).await?;
+    let users = user_facts(&mut tx, app, kind, id.get(), names).await?;
+    let outcomes = room::plan_members_only(&facts(kind, &current), &users, single, !blocking)?;
+    let names = applied(&outcomes);
+    if blocking {
+        delete_members(&mut tx, app, id.get(), &names).await?;
+    }
+    sqlx::query(&format!(
+        "insert into {} (app, room_id, username)
+         select $1, $2, n from unnest($3::text[]) as n on conflict do nothing",
+        list.table()
+    ))
+    .bind(app)
+    .bind(id.get())
+    .bind(&names)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+/// Unblocks users. A single name that is not blocked is an error.
+pub async fn unblock(
+    pool: &PgPool,
+    app: Uuid,
+    kind: RoomKind,
+    id: RoomId,
+    names: &[Username],
+    single: bool,
+) -> StoreResult<Vec<Outcome>> {
+    let mut tx = pool.begin().await?;
+    lock(&mut tx, app, kind, id).await?;
+    let users = user_facts(&mut tx, app, kind, id.get(), names).await?;
+    if let Some(u) = users.iter().find(|u| !u.exists) {
+        return Err(room::user_not_found(u.name.as_str()).into());
+    }
+    if single && !users.iter().all(|u| u.blocked) {
+        return Err(room::not_members(
+            kind,
+            &names.iter().map(Username::as_str).collect::<Vec<_>>(),
+        )
+        .into());
+    }
+    let outcomes: Vec<Outcome> = users
+        .iter()
+        .map(|u| {
+            let o = if u.blocked {
+                Ok(())
+            } else {
+                Err(format!(
+                    "user: {} is not in the blocklist of {}: {}",
+                    u.name,
+                    kind.as_str(),
+                    id
+                ))
+            };
+            (u.name.clone(), o)
+        })
+        .collect();
+    sqlx::query("delete from room_blocks where app = $1 and room_id = $2 and username = any($3)")
+        .bind(app)
+        .bind(id.get())
+        .bind(applied(&outcomes))
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(outcomes)
+}
+
+pub async fn whitelist_remove(
+    pool: &PgPool,
+    app: Uuid,
+    kind: RoomKind,
+    id: RoomId,
+    names: &[Username],
+) -> StoreResult<Vec<Outcome>> {
+    let mut tx = pool.begin().await?;
+    lock(&mut tx, app, kind, id).await?;
+    let removed: Vec<String> = sqlx::query_scalar(
+        "delete from room_whitelist where app = $1 and room_id = $2 and username = any($3) returning username",
+    )
+    .bind(app)
+    .bind(id.get())
+    .bind(strings(names))
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(names
+        .iter()
+        .map(|n| {
+            let o = if removed.iter().any(|r| r == n.as_str()) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "user: {n} is not in the whitelist of {}: {id}",
+                    kind.as_str()
+                ))
+            };
+            (n.clone(), o)
+        })
+        .collect())
+}
