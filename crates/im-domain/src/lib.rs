@@ -1,6 +1,7 @@
 //! Types and rules of the IM domain. No IO lives here: every function is pure and the clock,
 //! when needed, is passed in.
 
+pub mod attributes;
 pub mod error;
 pub mod limits;
 pub mod room;

@@ -28,6 +28,20 @@ pub struct Limits {
     pub details_affiliations: i64,
     /// Admins per room.
     pub admins_per_room: i64,
+    /// Group name, description and `custom` lengths, in characters.
+    pub group_name_chars: usize,
+    pub group_description_chars: usize,
+    pub group_custom_chars: usize,
+    pub group_maxusers_default: i32,
+    pub group_maxusers_ceiling: i32,
+    /// Members named when a group is created.
+    pub group_create_members: usize,
+    /// Group member attributes: key and value sizes, the whole set per member (bytes), and the
+    /// members one batch read may name.
+    pub member_attr_key_bytes: usize,
+    pub member_attr_value_bytes: usize,
+    pub member_attr_bytes_per_member: usize,
+    pub member_attr_targets: usize,
 }
 
 impl Default for Limits {
@@ -47,6 +61,26 @@ impl Default for Limits {
             groups_per_user: 10_000,
             details_affiliations: 1000,
             admins_per_room: 99,
+            group_name_chars: 128,
+            group_description_chars: 512,
+            group_custom_chars: 1024,
+            group_maxusers_default: 2000,
+            group_maxusers_ceiling: 100_000,
+            group_create_members: 100,
+            member_attr_key_bytes: 16,
+            member_attr_value_bytes: 512,
+            member_attr_bytes_per_member: 4096,
+            member_attr_targets: 10,
+        }
+    }
+}
+
+impl Limits {
+    /// Rooms of this kind one user may be in.
+    pub fn per_user(&self, kind: crate::room::RoomKind) -> i64 {
+        match kind {
+            crate::room::RoomKind::Chatroom => self.chatrooms_per_user,
+            crate::room::RoomKind::Group => self.groups_per_user,
         }
     }
 }

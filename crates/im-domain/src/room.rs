@@ -130,11 +130,18 @@ pub fn check_bytes(what: &str, value: &str, max: usize) -> Result<(), DomainErro
     Ok(())
 }
 
-/// A valid `maxusers` for a chatroom.
-pub fn chatroom_maxusers(raw: Option<i64>, limits: &Limits) -> Result<i32, DomainError> {
-    let ceiling = i64::from(limits.chatroom_maxusers_ceiling);
+/// A valid `maxusers` for a room of this kind: absent means the kind's default.
+pub fn maxusers(kind: RoomKind, raw: Option<i64>, limits: &Limits) -> Result<i32, DomainError> {
+    let (default, ceiling) = match kind {
+        RoomKind::Chatroom => (
+            limits.chatroom_maxusers_default,
+            limits.chatroom_maxusers_ceiling,
+        ),
+        RoomKind::Group => (limits.group_maxusers_default, limits.group_maxusers_ceiling),
+    };
+    let ceiling = i64::from(ceiling);
     match raw {
-        None => Ok(limits.chatroom_maxusers_default),
+        None => Ok(default),
         Some(n) if n < 1 => Err(DomainError::invalid(format!(
             "maxusers [{n}] must be at least 1"
         ))),
@@ -151,6 +158,14 @@ pub fn user_not_found(u: &str) -> DomainError {
 
 pub fn room_not_found(id: impl std::fmt::Display) -> DomainError {
     DomainError::NotFound(format!("grpID {id} does not exist!"))
+}
+
+/// A disabled group refuses every write but enable and delete.
+pub fn check_enabled(id: RoomId, disabled: bool) -> Result<(), DomainError> {
+    if disabled {
+        return Err(DomainError::forbidden(format!("group {id} is disabled!")));
+    }
+    Ok(())
 }
 
 pub fn owner_forbidden() -> DomainError {
@@ -317,6 +332,76 @@ pub fn plan_members_only(
             (u.name.clone(), outcome)
         })
         .collect())
+}
+
+/// Decides an unblock: unknown users fail the request; a name not blocked fails it when it is
+/// the only one, and fails alone in a batch.
+pub fn plan_unblock(
+    room: &RoomFacts,
+    users: &[UserFacts],
+    single: bool,
+) -> Result<Vec<Outcome>, DomainError> {
+    if let Some(u) = users.iter().find(|u| !u.exists) {
+        return Err(user_not_found(u.name.as_str()));
+    }
+    let reason = |u: &UserFacts| {
+        format!(
+            "user: {} is not in the blocklist of {}: {}",
+            u.name,
+            room.kind.as_str(),
+            room.id
+        )
+    };
+    if single {
+        if let Some(u) = users.iter().find(|u| !u.blocked) {
+            return Err(room.kind.membership_error(reason(u)));
+        }
+    }
+    Ok(users
+        .iter()
+        .map(|u| {
+            let o = if u.blocked { Ok(()) } else { Err(reason(u)) };
+            (u.name.clone(), o)
+        })
+        .collect())
+}
+
+/// Per-name outcomes of removing names from a list (whitelist): applied for those that were
+/// on it.
+pub fn list_removal(
+    room: &RoomFacts,
+    names: &[Username],
+    removed: &[String],
+    list: &str,
+) -> Vec<Outcome> {
+    names
+        .iter()
+        .map(|n| {
+            let o = if removed.iter().any(|r| r == n.as_str()) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "user: {n} is not in the {list} of {}: {}",
+                    room.kind.as_str(),
+                    room.id
+                ))
+            };
+            (n.clone(), o)
+        })
+        .collect()
+}
+
+/// Whether each name had an unexpired mute among those lifted.
+pub fn unmuted(names: &[Username], lifted: &[(String, i64)], now_ms: i64) -> Vec<(Username, bool)> {
+    names
+        .iter()
+        .map(|n| {
+            let was = lifted
+                .iter()
+                .any(|(u, exp)| u == n.as_str() && *exp > now_ms);
+            (n.clone(), was)
+        })
+        .collect()
 }
 
 /// Decides promoting a member to admin.
@@ -609,11 +694,11 @@ mod tests {
             ))
         );
         assert!(check_bytes("custom", &"é".repeat(4097), 8192).is_err());
-        assert_eq!(chatroom_maxusers(None, &l), Ok(1000));
-        assert_eq!(chatroom_maxusers(Some(300), &l), Ok(300));
-        assert!(chatroom_maxusers(Some(0), &l).is_err());
+        assert_eq!(maxusers(RoomKind::Chatroom, None, &l), Ok(1000));
+        assert_eq!(maxusers(RoomKind::Chatroom, Some(300), &l), Ok(300));
+        assert!(maxusers(RoomKind::Chatroom, Some(0), &l).is_err());
         assert_eq!(
-            chatroom_maxusers(Some(100_001), &l),
+            maxusers(RoomKind::Chatroom, Some(100_001), &l),
             Err(DomainError::ExceedLimit(
                 "maxUsers cannot exceed 100000".into()
             ))

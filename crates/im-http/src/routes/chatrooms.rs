@@ -482,12 +482,14 @@ pub async fn create(
         .name
         .filter(|n| !n.is_empty())
         .ok_or_else(|| ApiError::invalid("name must be provided"))?;
-    let description = body.description.unwrap_or_default();
+    let description = body
+        .description
+        .ok_or_else(|| ApiError::invalid("description must be provided"))?;
     check_texts(Some(&name), Some(&description), limits)?;
     let custom = body.custom.unwrap_or_default();
     room::check_bytes("custom", &custom, limits.chatroom_custom_bytes)?;
     let owner = required_user(body.owner, "owner")?;
-    let maxusers = room::chatroom_maxusers(body.maxusers, limits)?;
+    let maxusers = room::maxusers(KIND, body.maxusers, limits)?;
     let members = match body.members {
         None => Vec::new(),
         Some(list) => {
@@ -507,12 +509,14 @@ pub async fn create(
         admin.tenant.id,
         KIND,
         NewRoom {
+            id: None,
             name,
             description,
             maxusers,
             owner,
             members,
             custom,
+            flags: Default::default(),
         },
         limits.chatrooms_per_user,
     )
@@ -541,8 +545,15 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
     let st = state(&req)?;
     let limit = q.int("limit", 10, 1, 1000)?;
     let after = q.get("cursor").map(|c| cursor::decode(c, 1)).transpose()?;
-    let (rooms, more) =
-        store::page(&st.pool, admin.tenant.id, KIND, after.map(|c| c[0]), limit).await?;
+    let (rooms, more) = store::page(
+        &st.pool,
+        admin.tenant.id,
+        KIND,
+        after.map(|c| c[0]),
+        limit,
+        false,
+    )
+    .await?;
     let next = cursor::next(more, &rooms, |r| r.id);
     let data: Vec<ChatroomSummary> = rooms
         .into_iter()
@@ -727,7 +738,7 @@ pub async fn update(
     check_texts(up.name.as_deref(), up.description.as_deref(), limits)?;
     let maxusers = up
         .maxusers
-        .map(|m| room::chatroom_maxusers(Some(m), limits))
+        .map(|m| room::maxusers(KIND, Some(m), limits))
         .transpose()?;
     let new_owner = up
         .newowner
@@ -750,6 +761,7 @@ pub async fn update(
             description: up.description,
             maxusers,
             new_owner,
+            ..Default::default()
         },
     )
     .await?;

@@ -189,7 +189,11 @@ async fn racing_blocks_and_adds_never_leave_a_blocked_member(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let users = many("u", 20);
     let id = setup(&app, "olga", &refs(&users)).await;
-    let other = create(&app, json!({"name": "other", "owner": "olga"})).await;
+    let other = create(
+        &app,
+        json!({"description": "d", "name": "other", "owner": "olga"}),
+    )
+    .await;
     for round in 0..2 {
         let mut calls = Vec::new();
         for u in &users {

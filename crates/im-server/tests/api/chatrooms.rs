@@ -18,7 +18,7 @@ pub async fn create(app: &TestApp, body: Value) -> String {
 pub async fn room(app: &TestApp, owner: &str, members: &[&str]) -> String {
     create(
         app,
-        json!({"name": "room", "owner": owner, "members": members}),
+        json!({"description": "d", "name": "room", "owner": owner, "members": members}),
     )
     .await
 }
@@ -130,7 +130,8 @@ async fn a_room_needs_a_name_and_an_owner(pool: PgPool) {
     );
     assert_eq!(d, "name must be provided");
     let d = assert_error(
-        &app.post("/chatrooms", json!({"name": "r"})).await,
+        &app.post("/chatrooms", json!({"name": "r", "description": "d"}))
+            .await,
         400,
         "invalid_parameter",
     );
@@ -144,7 +145,7 @@ async fn name_description_and_custom_lengths_are_exceed_limit(pool: PgPool) {
     app.register(&["olga"]).await;
     let cases = [
         (
-            json!({"name": "n".repeat(129), "owner": "olga"}),
+            json!({"description": "d", "name": "n".repeat(129), "owner": "olga"}),
             "title cannot exceed to 128",
         ),
         (
@@ -153,7 +154,7 @@ async fn name_description_and_custom_lengths_are_exceed_limit(pool: PgPool) {
         ),
         // 4097 characters but 8194 bytes: custom is counted in bytes.
         (
-            json!({"name": "r", "custom": "é".repeat(4097), "owner": "olga"}),
+            json!({"description": "d", "name": "r", "custom": "é".repeat(4097), "owner": "olga"}),
             "custom cannot exceed to 8192",
         ),
     ];
@@ -184,7 +185,7 @@ async fn maxusers_defaults_to_1000_and_is_bounded(pool: PgPool) {
         assert_error(
             &app.post(
                 "/chatrooms",
-                json!({"name": "r", "owner": "olga", "maxusers": bad}),
+                json!({"description": "d", "name": "r", "owner": "olga", "maxusers": bad}),
             )
             .await,
             400,
@@ -194,7 +195,7 @@ async fn maxusers_defaults_to_1000_and_is_bounded(pool: PgPool) {
     let d = assert_error(
         &app.post(
             "/chatrooms",
-            json!({"name": "r", "owner": "olga", "maxusers": 100_001}),
+            json!({"description": "d", "name": "r", "owner": "olga", "maxusers": 100_001}),
         )
         .await,
         403,
@@ -204,7 +205,7 @@ async fn maxusers_defaults_to_1000_and_is_bounded(pool: PgPool) {
     assert_eq!(room_total(&app).await, 1);
     let id = create(
         &app,
-        json!({"name": "r", "owner": "olga", "maxusers": 100_000}),
+        json!({"description": "d", "name": "r", "owner": "olga", "maxusers": 100_000}),
     )
     .await;
     assert_eq!(details(&app, &id).await["maxusers"], 100_000);
@@ -215,8 +216,11 @@ async fn an_unknown_owner_or_member_is_resource_not_found_and_creates_nothing(po
     let app = TestApp::spawn(pool).await;
     app.register(&["olga", "amy"]).await;
     let d = assert_error(
-        &app.post("/chatrooms", json!({"name": "r", "owner": "ghost"}))
-            .await,
+        &app.post(
+            "/chatrooms",
+            json!({"description": "d", "name": "r", "owner": "ghost"}),
+        )
+        .await,
         404,
         "resource_not_found",
     );
@@ -224,7 +228,7 @@ async fn an_unknown_owner_or_member_is_resource_not_found_and_creates_nothing(po
     let d = assert_error(
         &app.post(
             "/chatrooms",
-            json!({"name": "r", "owner": "olga", "members": ["amy", "ghost"]}),
+            json!({"description": "d", "name": "r", "owner": "olga", "members": ["amy", "ghost"]}),
         )
         .await,
         404,
@@ -245,7 +249,7 @@ async fn more_members_than_maxusers_is_forbidden_counting_the_owner_and_distinct
     let d = assert_error(
         &app.post(
             "/chatrooms",
-            json!({"name": "r", "owner": "olga", "maxusers": 2, "members": ["amy", "bob"]}),
+            json!({"description": "d", "name": "r", "owner": "olga", "maxusers": 2, "members": ["amy", "bob"]}),
         )
         .await,
         403,
@@ -256,7 +260,7 @@ async fn more_members_than_maxusers_is_forbidden_counting_the_owner_and_distinct
     // Duplicates and the owner among the members count once.
     let id = create(
         &app,
-        json!({"name": "r", "owner": "olga", "maxusers": 3,
+        json!({"description": "d", "name": "r", "owner": "olga", "maxusers": 3,
                "members": ["amy", "bob", "AMY", "olga"]}),
     )
     .await;
@@ -272,7 +276,7 @@ async fn creating_a_room_for_a_user_at_the_join_limit_is_forbidden(pool: PgPool)
     let d = assert_error(
         &app.post(
             "/chatrooms",
-            json!({"name": "r", "owner": "olga", "members": ["amy"]}),
+            json!({"description": "d", "name": "r", "owner": "olga", "members": ["amy"]}),
         )
         .await,
         403,
@@ -284,8 +288,11 @@ async fn creating_a_room_for_a_user_at_the_join_limit_is_forbidden(pool: PgPool)
     );
     // The owner is a member too.
     let d = assert_error(
-        &app.post("/chatrooms", json!({"name": "r", "owner": "pete"}))
-            .await,
+        &app.post(
+            "/chatrooms",
+            json!({"description": "d", "name": "r", "owner": "pete"}),
+        )
+        .await,
         403,
         "forbidden_op",
     );
@@ -307,7 +314,7 @@ async fn listing_rooms_pages_in_creation_order_with_a_cursor_to_the_end(pool: Pg
         ids.push(
             create(
                 &app,
-                json!({"name": format!("r{i}"), "owner": "olga", "members": ["amy"]}),
+                json!({"description": "d", "name": format!("r{i}"), "owner": "olga", "members": ["amy"]}),
             )
             .await,
         );
@@ -363,9 +370,21 @@ async fn listing_rooms_pages_in_creation_order_with_a_cursor_to_the_end(pool: Pg
 async fn joined_chatrooms_lists_the_newest_join_first_in_pages(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.register(&["olga", "amy"]).await;
-    let r1 = create(&app, json!({"name": "one", "owner": "olga"})).await;
-    let r2 = create(&app, json!({"name": "two", "owner": "olga"})).await;
-    let r3 = create(&app, json!({"name": "three", "owner": "olga"})).await;
+    let r1 = create(
+        &app,
+        json!({"description": "d", "name": "one", "owner": "olga"}),
+    )
+    .await;
+    let r2 = create(
+        &app,
+        json!({"description": "d", "name": "two", "owner": "olga"}),
+    )
+    .await;
+    let r3 = create(
+        &app,
+        json!({"description": "d", "name": "three", "owner": "olga"}),
+    )
+    .await;
     // Join order differs from creation order.
     for id in [&r2, &r3, &r1] {
         let r = add(&app, id, "amy").await;
@@ -435,10 +454,14 @@ async fn joined_chatrooms_of_an_unknown_user_is_404_and_of_a_loner_is_empty(pool
 async fn details_of_several_ids_accept_a_raw_or_encoded_comma(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.register(&["olga", "amy"]).await;
-    let a = create(&app, json!({"name": "a", "owner": "olga"})).await;
+    let a = create(
+        &app,
+        json!({"description": "d", "name": "a", "owner": "olga"}),
+    )
+    .await;
     let b = create(
         &app,
-        json!({"name": "b", "owner": "olga", "members": ["amy"]}),
+        json!({"description": "d", "name": "b", "owner": "olga", "members": ["amy"]}),
     )
     .await;
     for sep in [",", "%2C", "%2c"] {
@@ -771,7 +794,7 @@ async fn the_app_id_url_form_serves_the_same_rooms(pool: PgPool) {
             Method::POST,
             &format!("{base}/chatrooms"),
             Some(&app.token),
-            Some(json!({"name": "byid", "owner": "olga"})),
+            Some(json!({"description": "d", "name": "byid", "owner": "olga"})),
         )
         .await;
     let b = assert_envelope(&r, "post");
@@ -886,7 +909,7 @@ async fn every_chatroom_endpoint_needs_an_app_token(pool: PgPool) {
         (Method::GET, r("/announcement")),
         (Method::POST, r("/announcement")),
     ];
-    let body = json!({"name": "x", "owner": "olga", "usernames": ["bob"], "newadmin": "amy",
+    let body = json!({"description": "d", "name": "x", "owner": "olga", "usernames": ["bob"], "newadmin": "amy",
                       "superadmin": "amy", "mute_duration": -1, "announcement": "x"});
     for (m, p) in calls {
         let reply = app
@@ -937,8 +960,12 @@ async fn joined_chatrooms_without_paging_answers_the_newest_500(pool: PgPool) {
     app.register(&["busy"]).await;
     let mut ids = Vec::new();
     for start in (0..501).step_by(50) {
-        let batch = (start..(start + 50).min(501))
-            .map(|i| create(&app, json!({"name": format!("r{i}"), "owner": "busy"})));
+        let batch = (start..(start + 50).min(501)).map(|i| {
+            create(
+                &app,
+                json!({"description": "d", "name": format!("r{i}"), "owner": "busy"}),
+            )
+        });
         ids.extend(futures_util::future::join_all(batch).await);
     }
     let r = app.get("/users/busy/joined_chatrooms").await;

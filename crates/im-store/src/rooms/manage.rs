@@ -4,12 +4,35 @@
 use super::*;
 
 pub struct NewRoom {
+    /// A client-chosen id (groups' legacy `groupid`); otherwise one is made.
+    pub id: Option<RoomId>,
     pub name: String,
     pub description: String,
     pub maxusers: i32,
     pub owner: Username,
     pub members: Vec<Username>,
     pub custom: String,
+    pub flags: Flags,
+}
+
+/// The group flags (chatrooms keep the defaults).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flags {
+    pub public: bool,
+    pub membersonly: bool,
+    pub allowinvites: bool,
+    pub invite_need_confirm: bool,
+}
+
+impl Default for Flags {
+    fn default() -> Self {
+        Self {
+            public: true,
+            membersonly: false,
+            allowinvites: false,
+            invite_need_confirm: true,
+        }
+    }
 }
 
 /// Creates a room with its owner and first members.
@@ -44,20 +67,34 @@ pub async fn create(
         member_count: 0,
     };
     room::plan_add(&draft, &users, false, per_user_limit)?;
+    let f = new.flags;
     let created = sqlx::query_as::<_, Room>(&format!(
-        "insert into rooms (app, kind, name, description, owner, maxusers, member_count, custom)
-         values ($1, $2, $3, $4, $5, $6, 1, $7)
+        "insert into rooms (app, id, kind, name, description, owner, maxusers, member_count, custom,
+                            public, membersonly, allowinvites, invite_need_confirm)
+         values ($1, coalesce($2, next_room_id()), $3, $4, $5, $6, $7, 1, $8, $9, $10, $11, $12)
+         on conflict (app, id) do nothing
          returning {COLUMNS}"
     ))
     .bind(app)
+    .bind(new.id.map(RoomId::get))
     .bind(kind.as_str())
     .bind(&new.name)
     .bind(&new.description)
     .bind(new.owner.as_str())
     .bind(new.maxusers)
     .bind(&new.custom)
-    .fetch_one(&mut *tx)
-    .await?;
+    .bind(f.public)
+    .bind(f.membersonly)
+    .bind(f.allowinvites)
+    .bind(f.invite_need_confirm)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| {
+        DomainError::illegal(format!(
+            "group ID {} already exists!",
+            new.id.map(|i| i.get()).unwrap_or_default()
+        ))
+    })?;
     sqlx::query(
         "insert into room_members (app, room_id, username, kind, role, pos) values ($1, $2, $3, $4, 2, 0)",
     )
@@ -141,24 +178,71 @@ pub async fn affiliations(
     .await?)
 }
 
-/// One page of rooms in creation order after `after`, and whether more follow.
+/// One page of rooms after the keyset position `after`, oldest first (or newest first), and
+/// whether more follow.
 pub async fn page(
     pool: &PgPool,
     app: Uuid,
     kind: RoomKind,
     after: Option<i64>,
     limit: i64,
+    newest_first: bool,
 ) -> StoreResult<(Vec<Room>, bool)> {
-    let rows = sqlx::query_as::<_, Room>(&format!(
-        "select {COLUMNS} from rooms where app = $1 and kind = $2 and id > $3 order by id limit $4"
-    ))
-    .bind(app)
-    .bind(kind.as_str())
-    .bind(after.unwrap_or(0))
-    .bind(limit + 1)
-    .fetch_all(pool)
-    .await?;
+    let sql = if newest_first {
+        format!("select {COLUMNS} from rooms where app = $1 and kind = $2 and id < $3 order by id desc limit $4")
+    } else {
+        format!("select {COLUMNS} from rooms where app = $1 and kind = $2 and id > $3 order by id limit $4")
+    };
+    let start = if newest_first { i64::MAX } else { 0 };
+    let rows = sqlx::query_as::<_, Room>(&sql)
+        .bind(app)
+        .bind(kind.as_str())
+        .bind(after.unwrap_or(start))
+        .bind(limit + 1)
+        .fetch_all(pool)
+        .await?;
     Ok(crate::split_page(rows, limit))
+}
+
+/// How many rooms of this kind a user is in.
+pub async fn joined_count(
+    pool: &PgPool,
+    app: Uuid,
+    kind: RoomKind,
+    username: &Username,
+) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "select count(*) from room_members where app = $1 and username = $2 and kind = $3",
+    )
+    .bind(app)
+    .bind(username.as_str())
+    .bind(kind.as_str())
+    .fetch_one(pool)
+    .await?)
+}
+
+/// Whether an existing user is a member of an existing room.
+pub async fn is_member(
+    pool: &PgPool,
+    app: Uuid,
+    kind: RoomKind,
+    id: RoomId,
+    username: &Username,
+) -> StoreResult<bool> {
+    require(pool, app, kind, id).await?;
+    let (exists, member): (bool, bool) = sqlx::query_as(
+        "select exists (select 1 from users where app = $1 and username = $3),
+                exists (select 1 from room_members where app = $1 and room_id = $2 and username = $3)",
+    )
+    .bind(app)
+    .bind(id.get())
+    .bind(username.as_str())
+    .fetch_one(pool)
+    .await?;
+    if !exists {
+        return Err(room::user_not_found(username.as_str()).into());
+    }
+    Ok(member)
 }
 
 /// The rooms a user is in, newest join first.
@@ -200,6 +284,11 @@ pub struct RoomUpdate {
     pub description: Option<String>,
     pub maxusers: Option<i32>,
     pub new_owner: Option<Username>,
+    pub custom: Option<String>,
+    pub public: Option<bool>,
+    pub membersonly: Option<bool>,
+    pub allowinvites: Option<bool>,
+    pub invite_need_confirm: Option<bool>,
 }
 
 /// Applies an update and/or an owner transfer in one transaction.
@@ -253,10 +342,20 @@ pub async fn update(
         .bind(new_owner.as_str())
         .execute(&mut *tx)
         .await?;
+        // The owner can never be muted.
+        sqlx::query("delete from room_mutes where app = $1 and room_id = $2 and username = $3")
+            .bind(app)
+            .bind(id.get())
+            .bind(new_owner.as_str())
+            .execute(&mut *tx)
+            .await?;
     }
     current = sqlx::query_as::<_, Room>(&format!(
         "update rooms set name = coalesce($3, name), description = coalesce($4, description),
-                maxusers = coalesce($5, maxusers), owner = coalesce($6, owner), modified_at = now()
+                maxusers = coalesce($5, maxusers), owner = coalesce($6, owner),
+                custom = coalesce($7, custom), public = coalesce($8, public),
+                membersonly = coalesce($9, membersonly), allowinvites = coalesce($10, allowinvites),
+                invite_need_confirm = coalesce($11, invite_need_confirm), modified_at = now()
           where app = $1 and id = $2
           returning {COLUMNS}"
     ))
@@ -266,6 +365,11 @@ pub async fn update(
     .bind(up.description)
     .bind(up.maxusers)
     .bind(up.new_owner.as_ref().map(Username::as_str))
+    .bind(up.custom)
+    .bind(up.public)
+    .bind(up.membersonly)
+    .bind(up.allowinvites)
+    .bind(up.invite_need_confirm)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -287,28 +391,29 @@ pub async fn delete(pool: &PgPool, app: Uuid, kind: RoomKind, id: RoomId) -> Sto
     Ok(())
 }
 
-/// Sets a room's text/flag column.
-async fn set_column(
+/// Sets a room's text/flag column, under the room lock (a disabled room refuses it).
+async fn set_column<V>(
     pool: &PgPool,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
     column: &'static str,
-    value: impl for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
-) -> StoreResult<()> {
-    let done = sqlx::query(&format!(
-        "update rooms set {column} = $4, modified_at = now() where app = $1 and kind = $2 and id = $3"
+    value: V,
+) -> StoreResult<()>
+where
+    V: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
+{
+    let mut tx = pool.begin().await?;
+    lock(&mut tx, app, kind, id).await?;
+    sqlx::query(&format!(
+        "update rooms set {column} = $3, modified_at = now() where app = $1 and id = $2"
     ))
     .bind(app)
-    .bind(kind.as_str())
     .bind(id.get())
     .bind(value)
-    .execute(pool)
-    .await?
-    .rows_affected();
-    if done == 0 {
-        return Err(room::room_not_found(id).into());
-    }
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -331,4 +436,28 @@ pub async fn set_muted_all(
     on: bool,
 ) -> StoreResult<()> {
     set_column(pool, app, kind, id, "muted_all", on).await
+}
+
+/// Disables or enables a group (the one write a disabled group accepts besides delete).
+pub async fn set_disabled(
+    pool: &PgPool,
+    app: Uuid,
+    kind: RoomKind,
+    id: RoomId,
+    disabled: bool,
+) -> StoreResult<()> {
+    let done = sqlx::query(
+        "update rooms set disabled = $4, modified_at = now() where app = $1 and kind = $2 and id = $3",
+    )
+    .bind(app)
+    .bind(kind.as_str())
+    .bind(id.get())
+    .bind(disabled)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    if done == 0 {
+        return Err(room::room_not_found(id).into());
+    }
+    Ok(())
 }

@@ -92,18 +92,11 @@ pub async fn add_members(
         &facts(kind, &current),
         &users,
         single,
-        per_user_limit(kind, limits),
+        limits.per_user(kind),
     )?;
     insert_members(&mut tx, app, kind, id.get(), &plan.add).await?;
     tx.commit().await?;
     Ok(plan)
-}
-
-fn per_user_limit(kind: RoomKind, limits: &Limits) -> i64 {
-    match kind {
-        RoomKind::Chatroom => limits.chatrooms_per_user,
-        RoomKind::Group => limits.groups_per_user,
-    }
 }
 
 /// Removes one (`single`) or several members; per-user outcomes.

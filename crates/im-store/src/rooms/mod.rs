@@ -24,11 +24,13 @@ use im_domain::{DomainError, Limits, Username};
 use sqlx::{FromRow, PgConnection, PgPool};
 use uuid::Uuid;
 
+mod attributes;
 mod manage;
 mod members;
 mod moderation;
 mod super_admins;
 
+pub use attributes::*;
 pub use manage::*;
 pub use members::*;
 pub use moderation::*;
@@ -50,12 +52,13 @@ pub struct Room {
     pub allowinvites: bool,
     pub public: bool,
     pub disabled: bool,
+    pub invite_need_confirm: bool,
     pub created_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str =
     "id, name, description, owner, maxusers, member_count, custom, announcement, \
-     muted_all, membersonly, allowinvites, public, disabled, created_at";
+     muted_all, membersonly, allowinvites, public, disabled, invite_need_confirm, created_at";
 
 /// The room columns qualified by a table alias, for joins.
 fn columns_of(alias: &str) -> String {
@@ -80,8 +83,20 @@ fn strings(names: &[Username]) -> Vec<String> {
     names.iter().map(|n| n.as_str().to_owned()).collect()
 }
 
-/// Locks the room row until the transaction ends.
+/// Locks the room row until the transaction ends, for a write: a disabled room refuses it.
 async fn lock(conn: &mut PgConnection, app: Uuid, kind: RoomKind, id: RoomId) -> StoreResult<Room> {
+    let room = lock_any(conn, app, kind, id).await?;
+    room::check_enabled(id, room.disabled)?;
+    Ok(room)
+}
+
+/// Locks the room row whether or not it is disabled.
+async fn lock_any(
+    conn: &mut PgConnection,
+    app: Uuid,
+    kind: RoomKind,
+    id: RoomId,
+) -> StoreResult<Room> {
     sqlx::query_as::<_, Room>(&format!(
         "select {COLUMNS} from rooms where app = $1 and kind = $2 and id = $3 for update"
     ))

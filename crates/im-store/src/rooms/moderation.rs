@@ -73,15 +73,7 @@ pub async fn unmute(
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(names
-        .iter()
-        .map(|n| {
-            let was = lifted
-                .iter()
-                .any(|(u, exp)| u == n.as_str() && *exp > now_ms);
-            (n.clone(), was)
-        })
-        .collect())
+    Ok(room::unmuted(names, &lifted, now_ms))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,34 +161,9 @@ pub async fn unblock(
     single: bool,
 ) -> StoreResult<Vec<Outcome>> {
     let mut tx = pool.begin().await?;
-    lock(&mut tx, app, kind, id).await?;
+    let current = lock(&mut tx, app, kind, id).await?;
     let users = user_facts(&mut tx, app, kind, id.get(), names).await?;
-    if let Some(u) = users.iter().find(|u| !u.exists) {
-        return Err(room::user_not_found(u.name.as_str()).into());
-    }
-    if single && !users.iter().all(|u| u.blocked) {
-        return Err(room::not_members(
-            kind,
-            &names.iter().map(Username::as_str).collect::<Vec<_>>(),
-        )
-        .into());
-    }
-    let outcomes: Vec<Outcome> = users
-        .iter()
-        .map(|u| {
-            let o = if u.blocked {
-                Ok(())
-            } else {
-                Err(format!(
-                    "user: {} is not in the blocklist of {}: {}",
-                    u.name,
-                    kind.as_str(),
-                    id
-                ))
-            };
-            (u.name.clone(), o)
-        })
-        .collect();
+    let outcomes = room::plan_unblock(&facts(kind, &current), &users, single)?;
     sqlx::query("delete from room_blocks where app = $1 and room_id = $2 and username = any($3)")
         .bind(app)
         .bind(id.get())
@@ -215,7 +182,7 @@ pub async fn whitelist_remove(
     names: &[Username],
 ) -> StoreResult<Vec<Outcome>> {
     let mut tx = pool.begin().await?;
-    lock(&mut tx, app, kind, id).await?;
+    let current = lock(&mut tx, app, kind, id).await?;
     let removed: Vec<String> = sqlx::query_scalar(
         "delete from room_whitelist where app = $1 and room_id = $2 and username = any($3) returning username",
     )
@@ -225,18 +192,10 @@ pub async fn whitelist_remove(
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(names
-        .iter()
-        .map(|n| {
-            let o = if removed.iter().any(|r| r == n.as_str()) {
-                Ok(())
-            } else {
-                Err(format!(
-                    "user: {n} is not in the whitelist of {}: {id}",
-                    kind.as_str()
-                ))
-            };
-            (n.clone(), o)
-        })
-        .collect())
+    Ok(room::list_removal(
+        &facts(kind, &current),
+        names,
+        &removed,
+        "whitelist",
+    ))
 }

@@ -1,0 +1,128 @@
+//! Group member attributes: a small string map per member. A set merges into the member's keys
+//! and an empty value deletes its key.
+
+use crate::{DomainError, Limits};
+use std::collections::BTreeMap;
+
+pub type Attributes = BTreeMap<String, String>;
+
+/// A validated change: keys to set and keys to delete.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Patch {
+    pub set: Attributes,
+    pub delete: Vec<String>,
+}
+
+impl Patch {
+    /// `raw` is the `metaData` object as sent, values already read as text.
+    pub fn parse(raw: Vec<(String, String)>, limits: &Limits) -> Result<Patch, DomainError> {
+        if raw.is_empty() {
+            return Err(DomainError::invalid("metaData must be provided"));
+        }
+        let mut patch = Patch::default();
+        for (k, v) in raw {
+            if k.is_empty() || k.len() > limits.member_attr_key_bytes {
+                return Err(DomainError::invalid(format!(
+                    "the key {k} exceeds {} bytes",
+                    limits.member_attr_key_bytes
+                )));
+            }
+            if v.len() > limits.member_attr_value_bytes {
+                return Err(DomainError::invalid(format!(
+                    "the value of {k} exceeds {} bytes",
+                    limits.member_attr_value_bytes
+                )));
+            }
+            if v.is_empty() {
+                patch.set.remove(&k);
+                patch.delete.push(k);
+            } else {
+                patch.delete.retain(|d| *d != k);
+                patch.set.insert(k, v);
+            }
+        }
+        Ok(patch)
+    }
+
+    /// The member's attributes after this patch, or the error when they grow past the limit.
+    pub fn apply(
+        &self,
+        mut current: Attributes,
+        who: &str,
+        group: impl std::fmt::Display,
+        limits: &Limits,
+    ) -> Result<Attributes, DomainError> {
+        for k in &self.delete {
+            current.remove(k);
+        }
+        current.extend(self.set.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let size: usize = current.iter().map(|(k, v)| k.len() + v.len()).sum();
+        if size > limits.member_attr_bytes_per_member {
+            return Err(DomainError::forbidden(format!(
+                "the attributes of user {who} in group {group} exceed {} bytes",
+                limits.member_attr_bytes_per_member
+            )));
+        }
+        Ok(current)
+    }
+}
+
+/// Keeps only the asked keys (all when none are asked).
+pub fn select(attrs: Attributes, keys: &[String]) -> Attributes {
+    if keys.is_empty() {
+        return attrs;
+    }
+    attrs
+        .into_iter()
+        .filter(|(k, _)| keys.contains(k))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_patch_merges_and_an_empty_value_deletes() {
+        let l = Limits::default();
+        let current: Attributes = [("a".into(), "1".into()), ("b".into(), "2".into())].into();
+        let p = Patch::parse(pairs(&[("b", ""), ("c", "3")]), &l).unwrap();
+        let got = p.apply(current, "u", 1, &l).unwrap();
+        assert_eq!(
+            got,
+            [("a".into(), "1".into()), ("c".into(), "3".into())].into()
+        );
+    }
+
+    #[test]
+    fn keys_values_and_sets_have_limits() {
+        let l = Limits::default();
+        assert!(Patch::parse(vec![], &l).is_err());
+        assert!(Patch::parse(pairs(&[("", "x")]), &l).is_err());
+        assert!(Patch::parse(pairs(&[(&"k".repeat(17), "x")]), &l).is_err());
+        assert!(Patch::parse(pairs(&[(&"k".repeat(16), "x")]), &l).is_ok());
+        assert!(Patch::parse(vec![("k".into(), "v".repeat(513))], &l).is_err());
+        let big: Vec<(String, String)> =
+            (0..9).map(|i| (format!("k{i}"), "v".repeat(500))).collect();
+        let p = Patch::parse(big, &l).unwrap();
+        assert_eq!(
+            p.apply(Attributes::new(), "u", 7, &l),
+            Err(DomainError::forbidden(
+                "the attributes of user u in group 7 exceed 4096 bytes"
+            ))
+        );
+    }
+
+    #[test]
+    fn select_keeps_the_asked_keys_or_all() {
+        let a: Attributes = [("a".into(), "1".into()), ("b".into(), "2".into())].into();
+        assert_eq!(select(a.clone(), &[]), a);
+        assert_eq!(select(a, &["b".into(), "z".into()]).len(), 1);
+    }
+}
