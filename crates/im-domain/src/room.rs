@@ -274,11 +274,13 @@ pub fn plan_remove(
             }
         }
     }
-    Ok(users
+    let outcomes: Vec<Outcome> = users
         .iter()
         .map(|u| {
             let outcome = if u.name.as_str() == room.owner {
                 Err("forbidden operation on group owner!".to_owned())
+            } else if !u.exists && room.kind == RoomKind::Group {
+                Err(format!("user {} doesn't exist.", u.name))
             } else if !u.member {
                 Err(format!(
                     "user: {} doesn't exist in group: {}",
@@ -289,7 +291,20 @@ pub fn plan_remove(
             };
             (u.name.clone(), outcome)
         })
-        .collect())
+        .collect();
+    // A group answers a batch that removes nobody with the error (the group page says so).
+    if room.kind == RoomKind::Group && outcomes.iter().all(|(_, o)| o.is_err()) {
+        let names: Vec<&str> = users
+            .iter()
+            .filter(|u| !u.member)
+            .map(|u| u.name.as_str())
+            .collect();
+        if !names.is_empty() {
+            return Err(not_members(room.kind, &names));
+        }
+        return Err(owner_forbidden());
+    }
+    Ok(outcomes)
 }
 
 /// Decides an operation that only members may be subject to (block, whitelist, mute). Unknown

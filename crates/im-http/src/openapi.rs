@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations. Every tenant path is
 //! listed twice: under `/{org_name}/{app_name}` and under `/app-id/{app_id}`.
 
+use crate::routes::room::{admins as a, announcement as an, members as m, moderation as md};
 use crate::routes::{chatrooms as c, ops, token, users};
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -21,13 +22,13 @@ use utoipa::{Modify, OpenApi};
         users::register, users::get, users::list, users::delete, users::delete_batch,
         users::set_password, users::deactivate, users::activate, users::set_nickname,
         c::create, c::list, c::joined, c::details, c::update, c::delete,
-        c::members, c::add_member, c::add_members, c::remove_members,
-        c::admins, c::add_admin, c::remove_admin,
+        m::members, m::add_member, m::add_members, m::remove_members,
+        a::admins, a::add_admin, a::remove_admin,
         c::super_admins, c::add_super_admin, c::remove_super_admin,
-        c::mutes, c::mute, c::unmute, c::ban, c::unban,
-        c::blocks, c::block_one, c::block_many, c::unblock,
-        c::whitelist, c::whitelist_one, c::whitelist_many, c::whitelist_remove,
-        c::announcement, c::set_announcement,
+        md::mutes, md::mute, md::unmute, md::ban, md::unban,
+        md::blocks, md::block_one, md::block_many, md::unblock,
+        md::whitelist, md::whitelist_one, md::whitelist_many, md::whitelist_remove,
+        an::announcement, an::set_announcement,
     ),
     modifiers(&BearerAuth, &AppIdPaths),
     tags(

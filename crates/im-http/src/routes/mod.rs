@@ -1,11 +1,15 @@
 //! Every route, registered once and served under both tenant URL forms.
 
 pub mod chatrooms;
+pub mod group_attributes;
+pub mod groups;
 pub mod ops;
+pub mod room;
 pub mod token;
 pub mod users;
 
 use actix_web::web;
+use room::Face;
 
 /// The routes under a tenant prefix.
 pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
@@ -32,90 +36,141 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/users/{username}/joined_chatrooms")
                 .route(web::get().to(chatrooms::joined)),
+        )
+        .service(
+            web::resource("/users/{username}/joined_chatgroups")
+                .app_data(Face::GROUP)
+                .route(web::get().to(groups::joined)),
+        )
+        .service(
+            web::scope("/chatrooms")
+                .app_data(Face::CHATROOM)
+                .configure(chatroom_routes)
+                .configure(room_routes),
+        )
+        .service(
+            web::scope("/chatgroups")
+                .app_data(Face::GROUP)
+                .configure(group_routes)
+                .configure(room_routes),
+        )
+        .service(
+            web::scope("/metadata/chatgroup/{room_id}")
+                .app_data(Face::GROUP)
+                .service(
+                    web::resource("/user/{username}")
+                        .route(web::put().to(group_attributes::set))
+                        .route(web::get().to(group_attributes::get)),
+                )
+                .service(web::resource("/get").route(web::post().to(group_attributes::get_many))),
         );
-    chatroom_routes(cfg);
 }
 
-/// `/chatrooms/…`. `super_admin` is registered before `{chatroom_id}` so that it wins.
+/// What only chatrooms have, and their own faces of the room itself. `super_admin` comes before
+/// `{room_id}` so that it wins.
 fn chatroom_routes(cfg: &mut web::ServiceConfig) {
     use chatrooms as c;
     cfg.service(
-        web::resource("/chatrooms")
+        web::resource("")
             .route(web::post().to(c::create))
             .route(web::get().to(c::list)),
     )
     .service(
-        web::resource("/chatrooms/super_admin")
+        web::resource("/super_admin")
             .route(web::get().to(c::super_admins))
             .route(web::post().to(c::add_super_admin)),
     )
     .service(
-        web::resource("/chatrooms/super_admin/{superadmin}")
-            .route(web::delete().to(c::remove_super_admin)),
+        web::resource("/super_admin/{superadmin}").route(web::delete().to(c::remove_super_admin)),
     )
     .service(
-        web::resource("/chatrooms/{chatroom_id}")
+        web::resource("/{room_id}")
             .route(web::get().to(c::details))
             .route(web::put().to(c::update))
             .route(web::delete().to(c::delete)),
+    );
+}
+
+/// What only groups have, and their own faces of the room itself. The user lists come before
+/// `{room_id}` so that they win.
+fn group_routes(cfg: &mut web::ServiceConfig) {
+    use groups as g;
+    cfg.service(
+        web::resource("")
+            .route(web::post().to(g::create))
+            .route(web::get().to(g::list)),
+    )
+    .service(web::resource("/users/{username}").route(web::get().to(g::joined)))
+    .service(web::resource("/user/{username}").route(web::get().to(g::joined)))
+    .service(
+        web::resource("/{room_id}")
+            .route(web::get().to(g::details))
+            .route(web::put().to(g::update))
+            .route(web::delete().to(g::delete)),
+    )
+    .service(web::resource("/{room_id}/disable").route(web::post().to(g::disable)))
+    .service(web::resource("/{room_id}/enable").route(web::post().to(g::enable)))
+    .service(
+        web::resource("/{room_id}/user/{username}/is_joined")
+            .route(web::post().to(g::is_joined))
+            .route(web::get().to(g::is_joined)),
+    );
+}
+
+/// The room core's endpoints, the same for both kinds: the scope's [`Face`] tells them apart.
+fn room_routes(cfg: &mut web::ServiceConfig) {
+    use room::{admins as a, announcement as an, members as m, moderation as md};
+    cfg.service(
+        web::resource("/{room_id}/users")
+            .route(web::get().to(m::members))
+            .route(web::post().to(m::add_members)),
     )
     .service(
-        web::resource("/chatrooms/{chatroom_id}/users")
-            .route(web::get().to(c::members))
-            .route(web::post().to(c::add_members)),
+        web::resource("/{room_id}/users/{usernames}")
+            .route(web::post().to(m::add_member))
+            .route(web::delete().to(m::remove_members)),
     )
     .service(
-        web::resource("/chatrooms/{chatroom_id}/users/{usernames}")
-            .route(web::post().to(c::add_member))
-            .route(web::delete().to(c::remove_members)),
+        web::resource("/{room_id}/admin")
+            .route(web::get().to(a::admins))
+            .route(web::post().to(a::add_admin)),
+    )
+    .service(web::resource("/{room_id}/admin/{oldadmin}").route(web::delete().to(a::remove_admin)))
+    .service(
+        web::resource("/{room_id}/mute")
+            .route(web::get().to(md::mutes))
+            .route(web::post().to(md::mute)),
+    )
+    .service(web::resource("/{room_id}/mute/{usernames}").route(web::delete().to(md::unmute)))
+    .service(
+        web::resource("/{room_id}/ban")
+            .route(web::post().to(md::ban))
+            .route(web::delete().to(md::unban)),
     )
     .service(
-        web::resource("/chatrooms/{chatroom_id}/admin")
-            .route(web::get().to(c::admins))
-            .route(web::post().to(c::add_admin)),
+        web::resource("/{room_id}/blocks/users")
+            .route(web::get().to(md::blocks))
+            .route(web::post().to(md::block_many)),
     )
     .service(
-        web::resource("/chatrooms/{chatroom_id}/admin/{oldadmin}")
-            .route(web::delete().to(c::remove_admin)),
+        web::resource("/{room_id}/blocks/users/{usernames}")
+            .route(web::post().to(md::block_one))
+            .route(web::delete().to(md::unblock)),
     )
     .service(
-        web::resource("/chatrooms/{chatroom_id}/mute")
-            .route(web::get().to(c::mutes))
-            .route(web::post().to(c::mute)),
+        web::resource("/{room_id}/white/users")
+            .route(web::get().to(md::whitelist))
+            .route(web::post().to(md::whitelist_many)),
     )
     .service(
-        web::resource("/chatrooms/{chatroom_id}/mute/{usernames}")
-            .route(web::delete().to(c::unmute)),
+        web::resource("/{room_id}/white/users/{usernames}")
+            .route(web::post().to(md::whitelist_one))
+            .route(web::delete().to(md::whitelist_remove)),
     )
     .service(
-        web::resource("/chatrooms/{chatroom_id}/ban")
-            .route(web::post().to(c::ban))
-            .route(web::delete().to(c::unban)),
-    )
-    .service(
-        web::resource("/chatrooms/{chatroom_id}/blocks/users")
-            .route(web::get().to(c::blocks))
-            .route(web::post().to(c::block_many)),
-    )
-    .service(
-        web::resource("/chatrooms/{chatroom_id}/blocks/users/{usernames}")
-            .route(web::post().to(c::block_one))
-            .route(web::delete().to(c::unblock)),
-    )
-    .service(
-        web::resource("/chatrooms/{chatroom_id}/white/users")
-            .route(web::get().to(c::whitelist))
-            .route(web::post().to(c::whitelist_many)),
-    )
-    .service(
-        web::resource("/chatrooms/{chatroom_id}/white/users/{usernames}")
-            .route(web::post().to(c::whitelist_one))
-            .route(web::delete().to(c::whitelist_remove)),
-    )
-    .service(
-        web::resource("/chatrooms/{chatroom_id}/announcement")
-            .route(web::get().to(c::announcement))
-            .route(web::post().to(c::set_announcement))
-            .route(web::put().to(c::set_announcement)),
+        web::resource("/{room_id}/announcement")
+            .route(web::get().to(an::announcement))
+            .route(web::post().to(an::set_announcement))
+            .route(web::put().to(an::set_announcement)),
     );
 }
