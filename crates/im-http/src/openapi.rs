@@ -2,7 +2,7 @@
 //! listed twice: under `/{org_name}/{app_name}` and under `/app-id/{app_id}`.
 
 use crate::routes::room::{admins as a, announcement as an, members as m, moderation as md};
-use crate::routes::{chatrooms as c, ops, token, users};
+use crate::routes::{chatrooms as c, group_attributes as ga, groups as g, ops, token, users};
 use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ObjectBuilder, Required, Type};
@@ -29,8 +29,11 @@ use utoipa::{Modify, OpenApi};
         md::blocks, md::block_one, md::block_many, md::unblock,
         md::whitelist, md::whitelist_one, md::whitelist_many, md::whitelist_remove,
         an::announcement, an::set_announcement,
+        g::create, g::list, g::joined, g::is_joined, g::details, g::update, g::delete,
+        g::disable, g::enable,
+        ga::set, ga::get, ga::get_many,
     ),
-    modifiers(&BearerAuth, &AppIdPaths),
+    modifiers(&BearerAuth, &GroupPaths, &AppIdPaths),
     tags(
         (name = "tokens", description = "App and user tokens"),
         (name = "users", description = "IM users"),
@@ -38,6 +41,9 @@ use utoipa::{Modify, OpenApi};
         (name = "chatroom members", description = "Chatroom members and admins"),
         (name = "chatroom moderation", description = "Chatroom mutes, mute-all, blocks and whitelist"),
         (name = "chatroom super admins", description = "App-level chatroom super admins"),
+        (name = "groups", description = "Groups: create, list, joined groups, details, update, transfer, disable, enable, delete"),
+        (name = "group members", description = "Group members, admins and member attributes"),
+        (name = "group moderation", description = "Group mutes, mute-all, blocks, whitelist and announcement"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -56,6 +62,81 @@ impl Modify for BearerAuth {
 }
 
 const NAMED_PREFIX: &str = "/{org_name}/{app_name}";
+const CHATROOM: &str = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/";
+
+/// The room core's shared endpoints serve groups too: each chatroom member, admin, moderation and
+/// announcement operation is listed again under `/chatgroups/{group_id}/`, and the group list
+/// aliases under their own paths.
+struct GroupPaths;
+
+impl Modify for GroupPaths {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let mut copies: Vec<(String, PathItem)> = openapi
+            .paths
+            .paths
+            .iter()
+            .filter_map(|(path, item)| {
+                let rest = path.strip_prefix(CHATROOM)?;
+                let mut item = item.clone();
+                for op in operations(&mut item) {
+                    if let Some(id) = &op.operation_id {
+                        op.operation_id = Some(format!("group_{id}"));
+                    }
+                    if let Some(tags) = op.tags.as_mut() {
+                        for t in tags.iter_mut() {
+                            *t = t.replace("chatroom", "group");
+                        }
+                        if tags.iter().any(|t| t == "group chatrooms") {
+                            *tags = vec!["group moderation".into()];
+                        }
+                    }
+                    for p in op.parameters.iter_mut().flatten() {
+                        if p.name == "chatroom_id" {
+                            p.name = "group_id".into();
+                        }
+                    }
+                }
+                Some((
+                    format!("{NAMED_PREFIX}/chatgroups/{{group_id}}/{rest}"),
+                    item,
+                ))
+            })
+            .collect();
+        let alias = |from: &str, to: &str, suffix: &str, paths: &utoipa::openapi::path::Paths| {
+            paths.paths.get(from).cloned().map(|mut item| {
+                for op in operations(&mut item) {
+                    if let Some(id) = &op.operation_id {
+                        op.operation_id = Some(format!("{id}_{suffix}"));
+                    }
+                }
+                (to.to_owned(), item)
+            })
+        };
+        let joined = format!("{NAMED_PREFIX}/chatgroups/users/{{username}}");
+        copies.extend(alias(
+            &joined,
+            &format!("{NAMED_PREFIX}/chatgroups/user/{{username}}"),
+            "user",
+            &openapi.paths,
+        ));
+        copies.extend(alias(
+            &joined,
+            &format!("{NAMED_PREFIX}/users/{{username}}/joined_chatgroups"),
+            "of_user",
+            &openapi.paths,
+        ));
+        openapi.paths.paths.extend(copies);
+        // `is_joined` answers GET as well as POST.
+        let is_joined =
+            format!("{NAMED_PREFIX}/chatgroups/{{group_id}}/user/{{username}}/is_joined");
+        if let Some(item) = openapi.paths.paths.get_mut(&is_joined) {
+            if let Some(mut op) = item.post.clone() {
+                op.operation_id = op.operation_id.map(|id| format!("{id}_get"));
+                item.get = Some(op);
+            }
+        }
+    }
+}
 
 struct AppIdPaths;
 

@@ -268,6 +268,7 @@ pub async fn create(
         (status = 200, description = "A page of groups; `cursor` when more follow", body = GroupListEnvelope),
         (status = 400, description = "invalid_parameter: a bad limit or cursor", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
+        (status = 404, description = "organization_application_not_found", body = ErrorBody),
         (status = 503, description = "service_unavailable", body = ErrorBody),
     ),
     security(("app_token" = [])))]
