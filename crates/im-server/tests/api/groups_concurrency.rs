@@ -249,10 +249,11 @@ async fn concurrent_owner_transfers_leave_exactly_one_owner_who_is_a_member(pool
         let r = app.get(&format!("/chatgroups/{id}/admin")).await;
         assert!(!strings(&r.body["data"]).contains(&owner), "{}", r.body);
         // Bring everyone back for the next round.
-        let back = format!("/chatgroups/{id}/blocks/users/{}", users.join(","));
-        concurrently(&app, vec![(Method::DELETE, back, None)]).await;
+        // The old owner may have been blocked once it was a plain member: unblock it too.
         let mut all = users.clone();
         all.push("olga".into());
+        let back = format!("/chatgroups/{id}/blocks/users/{}", all.join(","));
+        concurrently(&app, vec![(Method::DELETE, back, None)]).await;
         let missing: Vec<String> = {
             let present = members(&app, &id).await;
             all.into_iter().filter(|u| !present.contains(u)).collect()
