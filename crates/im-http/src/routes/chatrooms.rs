@@ -12,6 +12,8 @@ use im_domain::{DomainError, Username};
 use im_store::rooms::{self as store, NameList, NewRoom, Room, RoomUpdate};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::ToSchema;
 
 const KIND: RoomKind = RoomKind::Chatroom;
@@ -21,77 +23,100 @@ const KIND: RoomKind = RoomKind::Chatroom;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateChatroom {
-    /// At most 128 characters.
+    /// The chatroom name, at most 128 characters by default (`limits.chatroom_name_chars`;
+    /// longer is 403 `exceed_limit`).
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(required = true, nullable = false, min_length = 1)]
     pub name: Option<String>,
-    /// At most 512 characters.
+    /// At most 512 characters by default (`limits.chatroom_description_chars`).
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(nullable = false)]
     pub description: Option<String>,
-    /// 1–100000 (default 1000), including the owner. A numeric string is accepted.
+    /// At least 1 (default 1000), including the owner; at most 100000 by default
+    /// (`limits.chatroom_maxusers_ceiling`; more is 403 `exceed_limit`). A numeric string is
+    /// accepted.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(nullable = false, minimum = 1)]
     pub maxusers: Option<i64>,
     /// The owner's username.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(required = true, schema_with = crate::openapi::username_schema)]
     pub owner: Option<String>,
     /// Members besides the owner.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(schema_with = crate::openapi::username_array_schema)]
     pub members: Option<Vec<Value>>,
-    /// Extension data, at most 8192 bytes.
+    /// Extension data, at most 8192 bytes by default (`limits.chatroom_custom_bytes`).
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(nullable = false)]
     pub custom: Option<String>,
 }
 
-/// `name`, `description` and `maxusers` update the room; `newowner` transfers it.
+/// `name`, `description` and `maxusers` update the room; `newowner` transfers it. At least one
+/// field; any other field is 400 `invalid_parameter`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateChatroom {
+    /// At most 128 characters by default.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
+    /// At most 512 characters by default.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(nullable = false)]
     pub description: Option<String>,
+    /// At least 1, not below the current member count (403).
     #[serde(default, deserialize_with = "lenient::opt_i64")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(nullable = false, minimum = 1)]
     pub maxusers: Option<i64>,
+    /// A member to become the owner.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(schema_with = crate::openapi::username_schema)]
     pub newowner: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct UsernamesBody {
-    /// Usernames (strings or numbers).
+    /// Usernames (at most 60 by default, `limits.batch_add`).
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(required = true, schema_with = crate::openapi::username_batch_schema)]
     pub usernames: Option<Vec<Value>>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MuteBody {
+    /// Members to mute (at most 60 by default, `limits.batch_add`).
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(required = true, schema_with = crate::openapi::username_batch_schema)]
     pub usernames: Option<Vec<Value>>,
-    /// Milliseconds from now; `-1` means until 4638873600000. A numeric string is accepted.
+    /// Milliseconds from now, or `-1` for until 4638873600000. A numeric string is accepted.
     #[serde(default)]
-    #[schema(value_type = Option<i64>)]
+    #[schema(required = true, schema_with = crate::openapi::mute_duration_schema)]
     pub mute_duration: Option<Value>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewAdminBody {
+    /// A member to make admin.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(required = true, schema_with = crate::openapi::username_schema)]
     pub newadmin: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SuperAdminBody {
+    /// A user to make a chatroom super admin.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(required = true, schema_with = crate::openapi::username_schema)]
     pub superadmin: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AnnouncementBody {
-    /// At most 512 characters.
+    /// The new announcement (`""` clears it), at most 512 characters by default
+    /// (`limits.announcement_chars`; longer is 403).
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(required = true, nullable = false)]
     pub announcement: Option<String>,
 }
 
@@ -118,25 +143,18 @@ pub struct JoinedChatroom {
 
 /// `{"owner": name}` or `{"member": name}`.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Affiliation {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub member: Option<String>,
+#[serde(rename_all = "lowercase")]
+pub enum Affiliation {
+    Owner(String),
+    Member(String),
 }
 
 impl Affiliation {
     fn of(name: String, role: i16) -> Self {
         if role == 2 {
-            Self {
-                owner: Some(name),
-                member: None,
-            }
+            Self::Owner(name)
         } else {
-            Self {
-                owner: None,
-                member: Some(name),
-            }
+            Self::Member(name)
         }
     }
 }
@@ -161,15 +179,77 @@ pub struct ChatroomDetails {
     pub mute: bool,
 }
 
+/// An id asked for in a details request that names no chatroom (listed after the rooms found).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissingChatroom {
+    pub id: String,
+    /// `chatroom id doesn't exist`.
+    pub error: String,
+}
+
+/// One entry of a details answer.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum DetailsItem {
+    Found(ChatroomDetails),
+    Missing(MissingChatroom),
+}
+
+/// A member page: `{owner}`/`{member}` objects (page form), or plain names (cursor form).
+/// Documentation only. An empty page (`[]`) is described by the names branch, so that exactly
+/// one branch matches every answer.
+#[derive(Serialize)]
+pub struct MemberList;
+
+impl utoipa::PartialSchema for MemberList {
+    fn schema() -> RefOr<Schema> {
+        OneOfBuilder::new()
+            .item(
+                ArrayBuilder::new()
+                    .items(Ref::from_schema_name(Affiliation::name()))
+                    .min_items(Some(1))
+                    .description(Some("Page form: the owner first, then members in join order")),
+            )
+            .item(
+                ArrayBuilder::new()
+                    .items(ObjectBuilder::new().schema_type(Type::String))
+                    .description(Some(
+                        "Cursor form: usernames, the owner first (also an empty page of either form)",
+                    )),
+            )
+            .description(Some(
+                "`{owner}`/`{member}` objects (page form) or usernames (cursor form)",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for MemberList {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((
+            Affiliation::name().into_owned(),
+            <Affiliation as utoipa::PartialSchema>::schema(),
+        ));
+        <Affiliation as ToSchema>::schemas(schemas);
+    }
+}
+
+/// `true` for each change made.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UpdateResult {
+    /// The name changed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub groupname: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub description: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub maxusers: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub newowner: Option<bool>,
 }
 
@@ -184,15 +264,28 @@ pub struct DeleteResult {
 pub struct MemberResult {
     pub result: bool,
     pub action: &'static str,
+    /// Why it was not applied (`result: false`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub reason: Option<String>,
     pub user: String,
     /// The chatroom id (member add/remove).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub id: Option<String>,
     /// The chatroom id (blocks, whitelist).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub chatroomid: Option<String>,
+}
+
+/// One result (one name without a comma) or an array of them (a comma list).
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum MemberResultOneOrMany {
+    One(MemberResult),
+    Many(Vec<MemberResult>),
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -206,20 +299,29 @@ pub struct AddedMembers {
 pub struct AdminResult {
     /// `success`.
     pub result: &'static str,
+    /// The new admin (add).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub newadmin: Option<String>,
+    /// The former admin (remove).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub oldadmin: Option<String>,
 }
 
+/// A mute: listed (`expire`, `user`), set (`result`, `expire` or `reason`, `user`) or lifted
+/// (`result`, `user`).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MuteEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub result: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub reason: Option<String>,
     /// Expiry, ms since the epoch.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub expire: Option<i64>,
     pub user: String,
 }
@@ -243,42 +345,97 @@ pub struct AnnouncementResult {
 #[allow(non_snake_case)]
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SuperAdminResult {
+    /// `success` (add).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub result: Option<&'static str>,
+    /// The revoked super admin (remove).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub newSuperAdmin: Option<String>,
+    /// Always `""`.
     pub resource: &'static str,
 }
 
-envelope_schema!(ChatroomIdEnvelope, entities = String, data = ChatroomIdData);
-envelope_schema!(ChatroomListEnvelope, entities = String, data = Vec<ChatroomSummary>);
-envelope_schema!(JoinedEnvelope, entities = String, data = Vec<JoinedChatroom>);
-envelope_schema!(DetailsEnvelope, entities = String, data = Vec<ChatroomDetails>);
-envelope_schema!(UpdateEnvelope, entities = String, data = UpdateResult);
-envelope_schema!(DeleteEnvelope, entities = String, data = DeleteResult);
-envelope_schema!(MemberPageEnvelope, entities = String, data = Vec<Affiliation>);
-envelope_schema!(NamesEnvelope, entities = String, data = Vec<String>);
-envelope_schema!(MemberResultEnvelope, entities = String, data = MemberResult);
-envelope_schema!(MemberResultsEnvelope, entities = String, data = Vec<MemberResult>);
-envelope_schema!(AddedEnvelope, entities = String, data = AddedMembers);
-envelope_schema!(AdminEnvelope, entities = String, data = AdminResult);
-envelope_schema!(MutesEnvelope, entities = String, data = Vec<MuteEntry>);
-envelope_schema!(MuteFlagEnvelope, entities = String, data = MuteFlag);
-envelope_schema!(
-    AnnouncementEnvelope,
-    entities = String,
-    data = AnnouncementData
-);
-envelope_schema!(
-    AnnouncementSetEnvelope,
-    entities = String,
-    data = AnnouncementResult
-);
-envelope_schema!(
-    SuperAdminEnvelope,
-    entities = String,
-    data = SuperAdminResult
-);
+envelope_schema!(ChatroomIdEnvelope, entities = [], {
+    pub data: ChatroomIdData,
+});
+envelope_schema!(ChatroomListEnvelope, entities = [], {
+    pub data: Vec<ChatroomSummary>,
+    pub count: i64,
+    /// Present only when another page exists.
+    #[schema(nullable = false)]
+    pub cursor: Option<String>,
+});
+envelope_schema!(JoinedEnvelope, entities = [], {
+    pub data: Vec<JoinedChatroom>,
+    pub count: i64,
+    /// Always `{}`.
+    #[schema(value_type = Object)]
+    pub properties: Map<String, Value>,
+});
+envelope_schema!(DetailsEnvelope, entities = [], {
+    pub data: Vec<DetailsItem>,
+    /// The number of chatrooms found.
+    pub count: i64,
+});
+envelope_schema!(UpdateEnvelope, entities = [], {
+    pub data: UpdateResult,
+});
+envelope_schema!(DeleteEnvelope, entities = [], {
+    pub data: DeleteResult,
+});
+envelope_schema!(MembersEnvelope, entities = [], {
+    pub data: MemberList,
+    pub count: i64,
+    /// Cursor form only: present when another page exists.
+    #[schema(nullable = false)]
+    pub cursor: Option<String>,
+});
+envelope_schema!(NamesEnvelope, entities = [], {
+    pub data: Vec<String>,
+    pub count: i64,
+});
+envelope_schema!(MemberResultEnvelope, entities = [], {
+    pub data: MemberResult,
+});
+envelope_schema!(MemberResultsEnvelope, entities = [], {
+    pub data: Vec<MemberResult>,
+});
+envelope_schema!(MemberResultOneOrManyEnvelope, entities = [], {
+    pub data: MemberResultOneOrMany,
+});
+envelope_schema!(AddedEnvelope, entities = [], {
+    pub data: AddedMembers,
+});
+envelope_schema!(AdminEnvelope, entities = [], {
+    pub data: AdminResult,
+});
+envelope_schema!(MuteListEnvelope, entities = [], {
+    pub data: Vec<MuteEntry>,
+    pub count: i64,
+});
+envelope_schema!(MutesEnvelope, entities = [], {
+    pub data: Vec<MuteEntry>,
+});
+envelope_schema!(MuteFlagEnvelope, entities = [], {
+    pub data: MuteFlag,
+});
+envelope_schema!(AnnouncementEnvelope, entities = [], {
+    pub data: AnnouncementData,
+});
+envelope_schema!(AnnouncementSetEnvelope, entities = [], {
+    pub data: AnnouncementResult,
+});
+envelope_schema!(SuperAdminEnvelope, entities = [], {
+    pub data: SuperAdminResult,
+});
+envelope_schema!(SuperAdminRemovedEnvelope, entities = [], {
+    pub data: SuperAdminResult,
+    /// Always `{}`.
+    #[schema(value_type = Object)]
+    pub properties: Map<String, Value>,
+});
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -460,14 +617,14 @@ fn check_texts(
 // Rooms
 
 /// Create a chatroom.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms", tag = "chatrooms",
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms", tag = "chatrooms", operation_id = "chatrooms_create",
     params(("org_name" = String, Path), ("app_name" = String, Path)),
     request_body = CreateChatroom,
     responses(
         (status = 200, description = "`data.id`: the new chatroom's id", body = ChatroomIdEnvelope),
-        (status = 400, description = "invalid_parameter (`name must be provided`, `owner must be provided`, bad maxusers); json_parse", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (`name must be provided`, `owner must be provided`, maxusers below 1, a member name that is not a string); illegal_argument (a field of the wrong type); json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 403, description = "exceed_limit (`title cannot exceed to 128`, `desc cannot exceed to 512`, `maxUsers cannot exceed 100000`); forbidden_op (`members size is greater than max user size !`, a user `has joined too many chatrooms!`)", body = ErrorBody),
+        (status = 403, description = "exceed_limit (`title cannot exceed to 128`, `desc cannot exceed to 512`, `custom cannot exceed to 8192`, `maxUsers cannot exceed 100000`); forbidden_op (`members size is greater than max user size !`, a user `has joined too many chatrooms!`)", body = ErrorBody),
         (status = 404, description = "resource_not_found `username X doesn't exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
@@ -526,13 +683,13 @@ pub async fn create(
 }
 
 /// List chatrooms in creation order, `limit` (1–1000, default 10) at a time.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms", tag = "chatrooms",
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms", tag = "chatrooms", operation_id = "chatrooms_list",
     params(("org_name" = String, Path), ("app_name" = String, Path),
-           ("limit" = Option<i64>, Query, description = "1–1000, default 10"),
-           ("cursor" = Option<String>, Query, description = "From the previous page")),
+           ("limit" = Option<i64>, Query, description = "Page size; default 10, values outside 1–1000 are clamped"),
+           ("cursor" = Option<String>, Query, description = "The `cursor` of the previous page")),
     responses(
         (status = 200, description = "A page of chatrooms; `cursor` when more follow", body = ChatroomListEnvelope),
-        (status = 400, description = "invalid_parameter: a bad limit or cursor", body = ErrorBody),
+        (status = 400, description = "invalid_parameter: a limit that is not an integer, a cursor this server did not issue", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "organization_application_not_found", body = ErrorBody),
     ),
@@ -561,12 +718,13 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
 }
 
 /// The chatrooms a user is in, newest join first.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/users/{username}/joined_chatrooms", tag = "chatrooms",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path),
-           ("pagenum" = Option<i64>, Query, description = "From 1 (default 1)"),
-           ("pagesize" = Option<i64>, Query, description = "1–1000, default 1000; with neither parameter, the newest 500")),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/users/{username}/joined_chatrooms", tag = "chatrooms", operation_id = "chatrooms_joined",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path, description = "The username: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$"),
+           ("pagenum" = Option<i64>, Query, description = "From 1 (default 1; values below 1 read as 1)"),
+           ("pagesize" = Option<i64>, Query, description = "Default 1000, values outside 1–1000 are clamped; with neither parameter, the newest 500")),
     responses(
-        (status = 200, description = "The user's chatrooms", body = JoinedEnvelope),
+        (status = 200, description = "The user's chatrooms, newest join first", body = JoinedEnvelope),
+        (status = 400, description = "invalid_parameter: a pagenum or pagesize that is not an integer", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "resource_not_found `username X doesn't exist!`; organization_application_not_found", body = ErrorBody),
     ),
@@ -632,14 +790,14 @@ async fn details_of(
 }
 
 /// Details of one chatroom or of up to 100 (comma-separated ids).
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}", tag = "chatrooms",
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}", tag = "chatrooms", operation_id = "chatrooms_details",
     params(("org_name" = String, Path), ("app_name" = String, Path),
-           ("chatroom_id" = String, Path, description = "One id, or up to 100 separated by `,` (`%2C`)")),
+           ("chatroom_id" = String, Path, description = "One id, or up to 100 separated by `,` (`%2C`)", pattern = "^[0-9]{1,19}(,[0-9]{1,19})*$")),
     responses(
-        (status = 200, description = "Details in `data`; a missing id among several appears as `{id, error}`", body = DetailsEnvelope),
+        (status = 200, description = "Details in `data`, the rooms found first; an id among several that names no room appears as `{id, error}`", body = DetailsEnvelope),
         (status = 400, description = "invalid_parameter: more than 100 ids", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "service_resource_not_found `do not find this group:X`; organization_application_not_found", body = ErrorBody),
+        (status = 404, description = "service_resource_not_found `do not find this group:X` (no id names a room); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn details(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -681,15 +839,15 @@ pub async fn details(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespons
 }
 
 /// Update a chatroom (`name`, `description`, `maxusers`) or transfer it (`newowner`).
-#[utoipa::path(put, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}", tag = "chatrooms",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(put, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}", tag = "chatrooms", operation_id = "chatrooms_update",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     request_body = UpdateChatroom,
     responses(
         (status = 200, description = "`data` has `groupname`/`description`/`maxusers`/`newowner`: true for each change", body = UpdateEnvelope),
-        (status = 400, description = "invalid_parameter `some of [x] are not valid fields`, nothing to change; json_parse", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (`some of [x] are not valid fields`, nothing to change, not a JSON object, maxusers below 1); illegal_argument (a field of the wrong type); json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 403, description = "forbidden_op (`current user count is larger than the maxUsers that you want to update !`, `new owner and old owner are the same`, new owner not a member); exceed_limit", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 403, description = "forbidden_op (`current user count is larger than the maxUsers that you want to update !`, `new owner and old owner are the same`, new owner not a member); exceed_limit (name, description or maxusers too large)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn update(
@@ -757,12 +915,12 @@ pub async fn update(
 }
 
 /// Delete a chatroom.
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}", tag = "chatrooms",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}", tag = "chatrooms", operation_id = "chatrooms_delete",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "`data`: `{success: true, id}`", body = DeleteEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -782,18 +940,18 @@ pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
 
 /// List members: `pagenum`/`pagesize` (objects `{owner}`/`{member}`), or the cursor form
 /// `version=v3&limit=&cursor=` (plain names). The owner comes first.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path),
-           ("pagenum" = Option<i64>, Query, description = "From 1 (default 1)"),
-           ("pagesize" = Option<i64>, Query, description = "1–1000, default 1000"),
-           ("version" = Option<String>, Query, description = "`v3` for the cursor form"),
-           ("limit" = Option<i64>, Query, description = "Cursor form: 1–1000, default 1000"),
-           ("cursor" = Option<String>, Query, description = "Cursor form: from the previous page")),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users", tag = "chatroom members", operation_id = "chatrooms_members",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"),
+           ("pagenum" = Option<i64>, Query, description = "Page form: from 1 (default 1)"),
+           ("pagesize" = Option<i64>, Query, description = "Page form: default 1000, values outside 1–1000 are clamped"),
+           ("version" = Option<String>, Query, description = "`v3` selects the cursor form (also chosen by `limit` or `cursor` without `pagenum`/`pagesize`)"),
+           ("limit" = Option<i64>, Query, description = "Cursor form: page size, default 1000, values outside 1–1000 are clamped"),
+           ("cursor" = Option<String>, Query, description = "Cursor form: the `cursor` of the previous page")),
     responses(
-        (status = 200, description = "Page form: `data` of `{owner}`/`{member}`; cursor form: `data` of names and `cursor` when more follow", body = MemberPageEnvelope),
-        (status = 400, description = "invalid_parameter: bad paging values", body = ErrorBody),
+        (status = 200, description = "Page form: `data` of `{owner}`/`{member}` objects, the owner first. Cursor form: `data` of usernames, the owner first, and `cursor` when more follow", body = MembersEnvelope),
+        (status = 400, description = "invalid_parameter: a paging value that is not an integer, a cursor this server did not issue", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "service_resource_not_found `do not find this group:X`", body = ErrorBody),
+        (status = 404, description = "service_resource_not_found `do not find this group:X`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn members(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResult<HttpResponse> {
@@ -838,14 +996,14 @@ pub async fn members(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRe
 }
 
 /// Add one member.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users/{username}", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path), ("username" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users/{username}", tag = "chatroom members", operation_id = "chatrooms_add_member",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "The username: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
         (status = 200, description = "`data`: `{result: true, action: add_member, id, user}`", body = MemberResultEnvelope),
         (status = 400, description = "forbidden_op: already a member", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op: blocked, room full (`members size is greater than max user size !`), `has joined too many chatrooms!`", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn add_member(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -875,15 +1033,15 @@ pub async fn add_member(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResp
 }
 
 /// Add up to 60 members.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users", tag = "chatroom members", operation_id = "chatrooms_add_members",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     request_body = UsernamesBody,
     responses(
         (status = 200, description = "`data.newmembers`: the users added (members already in are skipped)", body = AddedEnvelope),
-        (status = 400, description = "invalid_parameter (`addMembers: addMembers number more than maxSize : 60`, no usernames); forbidden_op: all already members", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (`addMembers: addMembers number more than maxSize : 60`, no usernames); forbidden_op: all already members; illegal_argument; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op: a blocked user, room full, join limit", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn add_members(
@@ -918,15 +1076,14 @@ pub async fn add_members(
 }
 
 /// Remove one member (`/users/u`) or up to 100 (`/users/u1,u2`).
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users/{username}", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path),
-           ("username" = String, Path, description = "One name, or up to 100 separated by `,` (`%2C`)")),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users/{username}", tag = "chatroom members", operation_id = "chatrooms_remove_members",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "One name, or up to 100 separated by `,` (`%2C`)", pattern = "^[a-zA-Z0-9_.-]{1,64}(,[a-zA-Z0-9_.-]{1,64})*$")),
     responses(
-        (status = 200, description = "One name: `data` is one result; several: an array of `{result, action, reason?, user, id}`", body = MemberResultsEnvelope),
-        (status = 400, description = "forbidden_op `users [X] are not members of this group!` (one name); invalid_parameter: more than 100", body = ErrorBody),
+        (status = 200, description = "One name: `data` is one result object; a comma list: an array of `{result, action, reason?, user, id}`", body = MemberResultOneOrManyEnvelope),
+        (status = 400, description = "forbidden_op `users [X] are not members of this group!` (one name); invalid_parameter: more than 100 names", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op `forbidden operation on group owner!`", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn remove_members(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -956,12 +1113,12 @@ pub async fn remove_members(req: HttpRequest, admin: AppAdmin) -> ApiResult<Http
 // Admins
 
 /// List admins.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/admin", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/admin", tag = "chatroom members", operation_id = "chatrooms_admins",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "Admin usernames", body = NamesEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn admins(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -975,15 +1132,15 @@ pub async fn admins(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
 }
 
 /// Make a member an admin (at most 99 admins).
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/admin", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/admin", tag = "chatroom members", operation_id = "chatrooms_add_admin",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     request_body = NewAdminBody,
     responses(
         (status = 200, description = "`data`: `{result: success, newadmin}`", body = AdminEnvelope),
-        (status = 400, description = "invalid_parameter `newadmin must be provided`", body = ErrorBody),
+        (status = 400, description = "invalid_parameter `newadmin must be provided`; illegal_argument; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op: not a member, the owner, already an admin, admin limit", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn add_admin(
@@ -1014,13 +1171,13 @@ pub async fn add_admin(
 }
 
 /// Demote an admin to member.
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/admin/{oldadmin}", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path), ("oldadmin" = String, Path)),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/admin/{oldadmin}", tag = "chatroom members", operation_id = "chatrooms_remove_admin",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("oldadmin" = String, Path, description = "The admin: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
         (status = 200, description = "`data`: `{result: success, oldadmin}`", body = AdminEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op: not an admin", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn remove_admin(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -1041,12 +1198,13 @@ pub async fn remove_admin(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRe
 // Super admins
 
 /// List chatroom super admins.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/super_admin", tag = "chatroom super admins",
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/super_admin", tag = "chatroom super admins", operation_id = "chatrooms_super_admins",
     params(("org_name" = String, Path), ("app_name" = String, Path),
            ("pagenum" = Option<i64>, Query, description = "From 1 (default 1)"),
-           ("pagesize" = Option<i64>, Query, description = "1–1000, default 10")),
+           ("pagesize" = Option<i64>, Query, description = "Default 10, values outside 1–1000 are clamped")),
     responses(
         (status = 200, description = "Super admin usernames, oldest first", body = NamesEnvelope),
+        (status = 400, description = "invalid_parameter: a pagenum or pagesize that is not an integer", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "organization_application_not_found", body = ErrorBody),
     ),
@@ -1066,14 +1224,14 @@ pub async fn super_admins(
 }
 
 /// Make a user a chatroom super admin.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/super_admin", tag = "chatroom super admins",
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/super_admin", tag = "chatroom super admins", operation_id = "chatrooms_add_super_admin",
     params(("org_name" = String, Path), ("app_name" = String, Path)),
     request_body = SuperAdminBody,
     responses(
         (status = 200, description = "`data`: `{result: success, resource: \"\"}`", body = SuperAdminEnvelope),
-        (status = 400, description = "invalid_parameter `superadmin must be provided`", body = ErrorBody),
+        (status = 400, description = "invalid_parameter `superadmin must be provided`; illegal_argument; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `username X doesn't exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `username X doesn't exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn add_super_admin(
@@ -1094,12 +1252,12 @@ pub async fn add_super_admin(
 }
 
 /// Revoke a chatroom super admin.
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/super_admin/{superadmin}", tag = "chatroom super admins",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("superadmin" = String, Path)),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/super_admin/{superadmin}", tag = "chatroom super admins", operation_id = "chatrooms_remove_super_admin",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("superadmin" = String, Path, description = "The super admin: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
-        (status = 200, description = "`data`: `{newSuperAdmin, resource: \"\"}`", body = SuperAdminEnvelope),
+        (status = 200, description = "`data`: `{newSuperAdmin, resource: \"\"}`", body = SuperAdminRemovedEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found: unknown user or not a super admin", body = ErrorBody),
+        (status = 404, description = "resource_not_found: unknown user or not a super admin; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn remove_super_admin(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -1120,12 +1278,12 @@ pub async fn remove_super_admin(req: HttpRequest, admin: AppAdmin) -> ApiResult<
 // Mutes
 
 /// List unexpired mutes.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/mute", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/mute", tag = "chatroom moderation", operation_id = "chatrooms_mutes",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
-        (status = 200, description = "`data`: `[{expire, user}]`", body = MutesEnvelope),
+        (status = 200, description = "`data`: `[{expire, user}]`", body = MuteListEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn mutes(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -1148,15 +1306,15 @@ pub async fn mutes(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse>
 }
 
 /// Mute up to 60 members for `mute_duration` ms (`-1`: until 4638873600000).
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/mute", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/mute", tag = "chatroom moderation", operation_id = "chatrooms_mute",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     request_body = MuteBody,
     responses(
         (status = 200, description = "`data`: `[{result, expire, user}]`; non-members get `result: false` and a `reason`", body = MutesEnvelope),
-        (status = 400, description = "invalid_parameter (bad `mute_duration`, `userNames size is more than max limit : 60`); forbidden_op: nobody is a member", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (bad or missing `mute_duration`, `userNames size is more than max limit : 60`, no usernames); forbidden_op: nobody is a member; illegal_argument; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op `forbidden operation on group owner!`", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn mute(
@@ -1195,14 +1353,13 @@ pub async fn mute(
 }
 
 /// Lift mutes (`/mute/u1,u2`, at most 60).
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/mute/{usernames}", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path),
-           ("usernames" = String, Path, description = "Up to 60 names separated by `,` (`%2C`)")),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/mute/{usernames}", tag = "chatroom moderation", operation_id = "chatrooms_unmute",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("usernames" = String, Path, description = "Up to 60 names separated by `,` (`%2C`)", pattern = "^[a-zA-Z0-9_.-]{1,64}(,[a-zA-Z0-9_.-]{1,64})*$")),
     responses(
         (status = 200, description = "`data`: `[{result, user}]`, `result: false` when the user was not muted", body = MutesEnvelope),
         (status = 400, description = "invalid_parameter `removeMute member size more than max limit : 60`", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn unmute(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -1228,12 +1385,12 @@ pub async fn unmute(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
 }
 
 /// Mute all (`POST`) or lift it (`DELETE`); whitelisted members are exempt.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/ban", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/ban", tag = "chatroom moderation", operation_id = "chatrooms_ban",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
-        (status = 200, description = "`data`: `{mute: true}`", body = MuteFlagEnvelope),
+        (status = 200, description = "`action`: `put`; `data`: `{mute: true}`", body = MuteFlagEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn ban(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -1241,12 +1398,12 @@ pub async fn ban(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
 }
 
 /// Lift mute-all.
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/ban", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/ban", tag = "chatroom moderation", operation_id = "chatrooms_unban",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "`data`: `{mute: false}`", body = MuteFlagEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn unban(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -1269,12 +1426,12 @@ async fn set_ban(req: HttpRequest, admin: AppAdmin, on: bool) -> ApiResult<HttpR
 // Blocks and whitelist
 
 /// List blocked users.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users", tag = "chatroom moderation", operation_id = "chatrooms_blocks",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "Blocked usernames", body = NamesEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn blocks(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -1282,14 +1439,14 @@ pub async fn blocks(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
 }
 
 /// Block one member: it leaves the room and cannot come back until unblocked.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{username}", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path), ("username" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{username}", tag = "chatroom moderation", operation_id = "chatrooms_block_one",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "The username: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
         (status = 200, description = "`data`: `{result: true, action: add_blocks, user, chatroomid}`", body = MemberResultEnvelope),
         (status = 400, description = "forbidden_op `users [X] are not members of this group!`", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op `forbidden operation on group owner!`", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn block_one(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -1365,15 +1522,15 @@ fn one_result(
 }
 
 /// Block up to 60 members.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users", tag = "chatroom moderation", operation_id = "chatrooms_block_many",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     request_body = UsernamesBody,
     responses(
         (status = 200, description = "`data`: `[{result, action: add_blocks, reason?, user, chatroomid}]`", body = MemberResultsEnvelope),
-        (status = 400, description = "invalid_parameter `userNames is more than max limit : 60`; forbidden_op: nobody is a member", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (`userNames is more than max limit : 60`, no usernames); forbidden_op: nobody is a member; illegal_argument; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op `forbidden operation on group owner!`", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn block_many(
@@ -1392,14 +1549,13 @@ pub async fn block_many(
 }
 
 /// Unblock one user (`/u`: one result) or up to 60 (`/u1,u2`: an array).
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{username}", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path),
-           ("username" = String, Path, description = "One name, or up to 60 separated by `,` (`%2C`)")),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{username}", tag = "chatroom moderation", operation_id = "chatrooms_unblock",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "One name, or up to 60 separated by `,` (`%2C`)", pattern = "^[a-zA-Z0-9_.-]{1,64}(,[a-zA-Z0-9_.-]{1,64})*$")),
     responses(
-        (status = 200, description = "`data`: `{result, action: remove_blocks, user, chatroomid}` or an array of them", body = MemberResultsEnvelope),
+        (status = 200, description = "One name: `data` is one `{result, action: remove_blocks, user, chatroomid}`; a comma list: an array of them", body = MemberResultOneOrManyEnvelope),
         (status = 400, description = "forbidden_op: the one user is not blocked; invalid_parameter `removeBlacklist: list size more than max limit : 60`", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn unblock(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -1421,12 +1577,12 @@ pub async fn unblock(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespons
 }
 
 /// List whitelisted users.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users", tag = "chatroom moderation", operation_id = "chatrooms_whitelist",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "Whitelisted usernames", body = NamesEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn whitelist(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -1434,13 +1590,14 @@ pub async fn whitelist(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespo
 }
 
 /// Whitelist one member.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users/{username}", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path), ("username" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users/{username}", tag = "chatroom moderation", operation_id = "chatrooms_whitelist_one",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "The username: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
         (status = 200, description = "`data`: `{result: true, action: add_user_whitelist, user, chatroomid}`", body = MemberResultEnvelope),
         (status = 400, description = "forbidden_op `users [X] are not members of this group!`", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 403, description = "forbidden_op `forbidden operation on group owner!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn whitelist_one(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -1448,14 +1605,15 @@ pub async fn whitelist_one(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpR
 }
 
 /// Whitelist up to 60 members.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users", tag = "chatroom moderation", operation_id = "chatrooms_whitelist_many",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     request_body = UsernamesBody,
     responses(
         (status = 200, description = "`data`: `[{result, action: add_user_whitelist, reason?, user, chatroomid}]`", body = MemberResultsEnvelope),
-        (status = 400, description = "invalid_parameter `usernames size is more than max limit : 60`; forbidden_op: nobody is a member", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (`usernames size is more than max limit : 60`, no usernames); forbidden_op: nobody is a member; illegal_argument; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 403, description = "forbidden_op `forbidden operation on group owner!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn whitelist_many(
@@ -1474,14 +1632,13 @@ pub async fn whitelist_many(
 }
 
 /// Remove users from the whitelist (`/u1,u2`, at most 60).
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users/{username}", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path),
-           ("username" = String, Path, description = "Up to 60 names separated by `,` (`%2C`)")),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users/{username}", tag = "chatroom moderation", operation_id = "chatrooms_whitelist_remove",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "Up to 60 names separated by `,` (`%2C`)", pattern = "^[a-zA-Z0-9_.-]{1,64}(,[a-zA-Z0-9_.-]{1,64})*$")),
     responses(
         (status = 200, description = "`data`: `[{result, action: remove_user_whitelist, reason?, user, chatroomid}]`", body = MemberResultsEnvelope),
         (status = 400, description = "invalid_parameter `removeWhitelist size is more than max limit : 60`", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn whitelist_remove(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -1503,12 +1660,12 @@ pub async fn whitelist_remove(req: HttpRequest, admin: AppAdmin) -> ApiResult<Ht
 // Announcement
 
 /// Get the announcement.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/announcement", tag = "chatrooms",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/announcement", tag = "chatrooms", operation_id = "chatrooms_announcement",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "`data.announcement` (empty when never set)", body = AnnouncementEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn announcement(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -1522,16 +1679,36 @@ pub async fn announcement(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRe
         .respond(&req, &admin.tenant))
 }
 
-/// Set the announcement (at most 512 characters).
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/announcement", tag = "chatrooms",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+/// Set the announcement (the `PUT` form of the same operation).
+#[utoipa::path(put, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/announcement", tag = "chatrooms", operation_id = "chatrooms_put_announcement",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     request_body = AnnouncementBody,
     responses(
         (status = 200, description = "`data`: `{id, result: true}`", body = AnnouncementSetEnvelope),
-        (status = 400, description = "invalid_parameter `announcement must be provided`; json_parse", body = ErrorBody),
+        (status = 400, description = "invalid_parameter `announcement must be provided`; illegal_argument; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op `announce info length exceeds limit!`", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
+    ),
+    security(("app_token" = [])))]
+pub async fn put_announcement(
+    req: HttpRequest,
+    admin: AppAdmin,
+    body: Body<AnnouncementBody>,
+) -> ApiResult<HttpResponse> {
+    set_announcement(req, admin, body).await
+}
+
+/// Set the announcement (at most 512 characters).
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/announcement", tag = "chatrooms", operation_id = "chatrooms_set_announcement",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
+    request_body = AnnouncementBody,
+    responses(
+        (status = 200, description = "`data`: `{id, result: true}`", body = AnnouncementSetEnvelope),
+        (status = 400, description = "invalid_parameter `announcement must be provided`; illegal_argument; json_parse", body = ErrorBody),
+        (status = 401, description = "No valid app token", body = ErrorBody),
+        (status = 403, description = "forbidden_op `announce info length exceeds limit!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn set_announcement(

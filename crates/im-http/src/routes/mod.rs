@@ -116,6 +116,6 @@ fn chatroom_routes(cfg: &mut web::ServiceConfig) {
         web::resource("/chatrooms/{chatroom_id}/announcement")
             .route(web::get().to(c::announcement))
             .route(web::post().to(c::set_announcement))
-            .route(web::put().to(c::set_announcement)),
+            .route(web::put().to(c::put_announcement)),
     );
 }
