@@ -554,7 +554,8 @@ fn results(
         .collect()
 }
 
-/// `mute_duration` as sent: a number or a numeric string; anything else is invalid.
+/// `mute_duration` as sent: an integer (also written `60000.0`) or a numeric string; anything
+/// else is invalid.
 fn mute_millis(raw: Option<Value>) -> ApiResult<Option<i64>> {
     let bad = |v: &Value| {
         ApiError::invalid(format!(
@@ -565,6 +566,11 @@ fn mute_millis(raw: Option<Value>) -> ApiResult<Option<i64>> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n
             .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+                    .map(|f| f as i64)
+            })
             .map(Some)
             .ok_or_else(|| bad(&Value::Number(n.clone()))),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
