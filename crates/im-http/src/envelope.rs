@@ -123,11 +123,27 @@ fn tenant_relative_path(req: &HttpRequest) -> String {
     }
 }
 
-/// Declares a documentation schema for an envelope whose `entities` and `data` have the given
-/// types (the wire shape is built by [`Envelope`]).
+/// Declares a documentation schema for an envelope (the wire shape is built by [`Envelope`]).
+///
+/// Every envelope has the common fields; `entities = T` gives the item type of `entities`
+/// (`entities = []` for endpoints that always answer `[]`), and the optional block adds the
+/// endpoint's own fields (`data`, `count`, `cursor`, `properties`), each required when the
+/// endpoint always sends it and `Option` + `#[schema(nullable = false)]` when it may be absent.
 #[macro_export]
 macro_rules! envelope_schema {
-    ($name:ident, entities = $ent:ty, data = $data:ty) => {
+    ($(#[$meta:meta])* $name:ident, entities = [] $(, { $($extra:tt)* })?) => {
+        $crate::envelope_schema!(@build $(#[$meta])* $name,
+            #[schema(max_items = 0)]
+            pub entities: Vec<serde_json::Value>,
+            { $($($extra)*)? });
+    };
+    ($(#[$meta:meta])* $name:ident, entities = $ent:ty $(, { $($extra:tt)* })?) => {
+        $crate::envelope_schema!(@build $(#[$meta])* $name,
+            pub entities: Vec<$ent>,
+            { $($($extra)*)? });
+    };
+    (@build $(#[$meta:meta])* $name:ident, $(#[$emeta:meta])* pub entities: $etype:ty, { $($extra:tt)* }) => {
+        $(#[$meta])*
         #[allow(non_snake_case, dead_code)]
         #[derive(serde::Serialize, utoipa::ToSchema)]
         pub struct $name {
@@ -135,21 +151,23 @@ macro_rules! envelope_schema {
             pub action: String,
             /// The app's uuid.
             pub application: String,
+            /// The full request URL.
             pub uri: String,
+            /// The resource path after the tenant prefix.
             pub path: String,
-            pub entities: Vec<$ent>,
-            pub data: Option<$data>,
+            $(#[$emeta])*
+            pub entities: $etype,
             /// Milliseconds since the epoch.
             pub timestamp: i64,
             /// Milliseconds spent on the request.
             pub duration: i64,
             pub organization: String,
             pub applicationName: String,
-            /// The query parameters, echoed as `{"name": ["value"]}`.
+            /// The query parameters, echoed as `{"name": ["value"]}`; present when the request
+            /// had a query string.
+            #[schema(nullable = false)]
             pub params: Option<std::collections::BTreeMap<String, Vec<String>>>,
-            pub count: Option<i64>,
-            /// Present only when another page exists.
-            pub cursor: Option<String>,
+            $($extra)*
         }
     };
 }

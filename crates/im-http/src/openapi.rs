@@ -3,9 +3,14 @@
 
 use crate::routes::room::{admins as a, announcement as an, members as m, moderation as md};
 use crate::routes::{chatrooms as c, group_attributes as ga, groups as g, ops, token, users};
-use utoipa::openapi::path::{Operation, Parameter, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::path::{
+    HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn, PathItem,
+};
+use utoipa::openapi::schema::{Array, ArrayBuilder, OneOfBuilder, Schema};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ObjectBuilder, Required, Type};
+use utoipa::openapi::{
+    ContentBuilder, Object, ObjectBuilder, Ref, RefOr, Required, ResponseBuilder, Type,
+};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -28,12 +33,12 @@ use utoipa::{Modify, OpenApi};
         md::mutes, md::mute, md::unmute, md::ban, md::unban,
         md::blocks, md::block_one, md::block_many, md::unblock,
         md::whitelist, md::whitelist_one, md::whitelist_many, md::whitelist_remove,
-        an::announcement, an::set_announcement,
+        an::announcement, an::set_announcement, an::put_announcement,
         g::create, g::list, g::joined, g::is_joined, g::details, g::update, g::delete,
         g::disable, g::enable,
         ga::set, ga::get, ga::get_many,
     ),
-    modifiers(&BearerAuth, &GroupPaths, &AppIdPaths),
+    modifiers(&BearerAuth, &NonEmptyBodies, &GroupPaths, &CommonResponses, &AppIdPaths),
     tags(
         (name = "tokens", description = "App and user tokens"),
         (name = "users", description = "IM users"),
@@ -80,7 +85,10 @@ impl Modify for GroupPaths {
                 let mut item = item.clone();
                 for op in operations(&mut item) {
                     if let Some(id) = &op.operation_id {
-                        op.operation_id = Some(format!("group_{id}"));
+                        op.operation_id = Some(match id.strip_prefix("chatrooms_") {
+                            Some(rest) => format!("groups_{rest}"),
+                            None => format!("group_{id}"),
+                        });
                     }
                     if let Some(tags) = op.tags.as_mut() {
                         for t in tags.iter_mut() {
@@ -93,6 +101,7 @@ impl Modify for GroupPaths {
                     for p in op.parameters.iter_mut().flatten() {
                         if p.name == "chatroom_id" {
                             p.name = "group_id".into();
+                            p.description = Some("The group id".into());
                         }
                     }
                 }
@@ -136,6 +145,189 @@ impl Modify for GroupPaths {
             }
         }
     }
+}
+
+/// The rule every username follows (API-NOTES §2).
+pub const USERNAME_PATTERN: &str = "^[a-zA-Z0-9_.-]{1,64}$";
+
+/// A username: 1–64 bytes of `[a-zA-Z0-9_.-]`.
+pub fn username_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(USERNAME_PATTERN))
+        .description(Some(
+            "A username: 1–64 bytes of `[a-zA-Z0-9_.-]`, case-insensitive",
+        ))
+        .build()
+}
+
+/// A non-empty list of usernames (a batch).
+pub fn username_batch_schema() -> Array {
+    ArrayBuilder::new()
+        .items(username_schema())
+        .min_items(Some(1))
+        .description(Some(
+            "Usernames; at most 60 by default (`limits.batch_add`)",
+        ))
+        .build()
+}
+
+/// A list of usernames that may be empty.
+pub fn username_array_schema() -> Array {
+    ArrayBuilder::new().items(username_schema()).build()
+}
+
+/// `ttl`: seconds as an integer or a string of digits.
+pub fn ttl_schema() -> Schema {
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0)),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[0-9]*$")),
+        )
+        .description(Some(
+            "Token lifetime in seconds: a non-negative integer or a string of digits. Absent or \
+             `\"\"` means the configured default, `0` the configured maximum; larger values \
+             are capped at it.",
+        ))
+        .build()
+        .into()
+}
+
+/// `mute_duration`: `-1` or a positive number of milliseconds, as a number or a string.
+pub fn mute_duration_schema() -> Schema {
+    OneOfBuilder::new()
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(-1))
+                .maximum(Some(-1)),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(i64::MAX)),
+        )
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^(-1|0*[1-9][0-9]{0,17})$")),
+        )
+        .description(Some(
+            "Milliseconds from now, or `-1` for until 4638873600000; a number or a numeric string",
+        ))
+        .build()
+        .into()
+}
+
+/// Request bodies that must name at least one field (`minProperties: 1`). Set here because
+/// `#[schema(min_properties = …)]` renders as `maxProperties` in utoipa-gen 5.
+struct NonEmptyBodies;
+
+const NON_EMPTY_BODIES: &[&str] = &["UpdateChatroom", "UpdateGroup"];
+
+impl Modify for NonEmptyBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for name in NON_EMPTY_BODIES {
+            if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(*name) {
+                o.min_properties = Some(1);
+            }
+        }
+    }
+}
+
+/// Error statuses that every tenant endpoint of a kind can answer, whatever the handler:
+/// 503 (the database is unreachable or its pool exhausted), 409 on writes (a deadlock or
+/// serialization failure with a concurrent request), 413 and 400 where a body is read, and 429
+/// where a rate limit applies.
+struct CommonResponses;
+
+/// The endpoints that may be rate limited (`reach_limit`), as (tenant-relative path, method).
+const RATE_LIMITED: &[(&str, HttpMethod)] = &[
+    ("/token", HttpMethod::Post),
+    ("/users", HttpMethod::Post),
+    ("/users/{username}/password", HttpMethod::Put),
+];
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let Some(rest) = path.strip_prefix(NAMED_PREFIX) else {
+                continue;
+            };
+            for (method, op) in operations_by_method(item) {
+                add_error(
+                    op,
+                    503,
+                    "service_unavailable: the database is unreachable or busy; retry later",
+                );
+                let write = !matches!(method, HttpMethod::Get) && rest != "/token";
+                if write {
+                    add_error(
+                        op,
+                        409,
+                        "concurrent_operation_error: a concurrent request conflicted with this \
+                         one; retry it",
+                    );
+                }
+                if op.request_body.is_some() {
+                    add_error(
+                        op,
+                        400,
+                        "json_parse: the body is not JSON; illegal_argument: a field of the \
+                         wrong type",
+                    );
+                    add_error(
+                        op,
+                        413,
+                        "request_entity_too_large: the body exceeds `server.body_limit_bytes`",
+                    );
+                }
+                if RATE_LIMITED.contains(&(rest, method)) {
+                    add_error(op, 429, "reach_limit: too many requests; retry later");
+                }
+            }
+        }
+    }
+}
+
+fn add_error(op: &mut Operation, status: u16, description: &str) {
+    op.responses
+        .responses
+        .entry(status.to_string())
+        .or_insert_with(|| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+                .into()
+        });
+}
+
+fn operations_by_method(item: &mut PathItem) -> impl Iterator<Item = (HttpMethod, &mut Operation)> {
+    [
+        (HttpMethod::Get, item.get.as_mut()),
+        (HttpMethod::Put, item.put.as_mut()),
+        (HttpMethod::Post, item.post.as_mut()),
+        (HttpMethod::Delete, item.delete.as_mut()),
+        (HttpMethod::Patch, item.patch.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.map(|op| (m, op)))
 }
 
 struct AppIdPaths;

@@ -22,45 +22,64 @@ const KIND: RoomKind = RoomKind::Chatroom;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateChatroom {
-    /// At most 128 characters.
+    /// The chatroom name, at most 128 characters by default (`limits.chatroom_name_chars`;
+    /// longer is 403 `exceed_limit`).
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(required = true, nullable = false, min_length = 1)]
     pub name: Option<String>,
-    /// At most 512 characters.
+    /// At most 512 characters by default (`limits.chatroom_description_chars`); `""` is
+    /// allowed.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(required = true, nullable = false)]
     pub description: Option<String>,
-    /// 1–100000 (default 1000), including the owner. A numeric string is accepted.
+    /// At least 1 (default 1000), including the owner; at most 100000 by default
+    /// (`limits.chatroom_maxusers_ceiling`; more is 403 `exceed_limit`). A numeric string is
+    /// accepted.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(nullable = false, minimum = 1)]
     pub maxusers: Option<i64>,
     /// The owner's username.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(required = true, schema_with = crate::openapi::username_schema)]
     pub owner: Option<String>,
     /// Members besides the owner.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(schema_with = crate::openapi::username_array_schema)]
     pub members: Option<Vec<Value>>,
-    /// Extension data, at most 8192 bytes.
+    /// Extension data, at most 8192 bytes by default (`limits.chatroom_custom_bytes`).
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(nullable = false)]
     pub custom: Option<String>,
 }
 
-/// `name`, `description` and `maxusers` update the room; `newowner` transfers it.
+/// `name`, `description` and `maxusers` update the room; `newowner` transfers it. At least one
+/// field; any other field is 400 `invalid_parameter`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UpdateChatroom {
+    /// At most 128 characters by default.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(nullable = false)]
     pub name: Option<String>,
+    /// At most 512 characters by default.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(nullable = false)]
     pub description: Option<String>,
+    /// At least 1, not below the current member count (403).
     #[serde(default, deserialize_with = "lenient::opt_i64")]
-    #[schema(value_type = Option<i64>)]
+    #[schema(nullable = false, minimum = 1)]
     pub maxusers: Option<i64>,
+    /// A member to become the owner.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(schema_with = crate::openapi::username_schema)]
     pub newowner: Option<String>,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SuperAdminBody {
+    /// A user to make a chatroom super admin.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(required = true, schema_with = crate::openapi::username_schema)]
     pub superadmin: Option<String>,
 }
 
@@ -105,15 +124,38 @@ pub struct ChatroomDetails {
     pub mute: bool,
 }
 
+/// An id asked for in a details request that names no chatroom (listed after the rooms found).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissingChatroom {
+    pub id: String,
+    /// `chatroom id doesn't exist`.
+    pub error: String,
+}
+
+/// One entry of a details answer.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum DetailsItem {
+    Found(ChatroomDetails),
+    Missing(MissingChatroom),
+}
+
+/// `true` for each change made.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UpdateResult {
+    /// The name changed.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub groupname: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub description: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub maxusers: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub newowner: Option<bool>,
 }
 
@@ -126,37 +168,68 @@ pub struct DeleteResult {
 #[allow(non_snake_case)]
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SuperAdminResult {
+    /// `success` (add).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub result: Option<&'static str>,
+    /// The revoked super admin (remove).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub newSuperAdmin: Option<String>,
+    /// Always `""`.
     pub resource: &'static str,
 }
 
-envelope_schema!(ChatroomIdEnvelope, entities = String, data = ChatroomIdData);
-envelope_schema!(ChatroomListEnvelope, entities = String, data = Vec<ChatroomSummary>);
-envelope_schema!(JoinedEnvelope, entities = String, data = Vec<JoinedChatroom>);
-envelope_schema!(DetailsEnvelope, entities = String, data = Vec<ChatroomDetails>);
-envelope_schema!(UpdateEnvelope, entities = String, data = UpdateResult);
-envelope_schema!(DeleteEnvelope, entities = String, data = DeleteResult);
-envelope_schema!(
-    SuperAdminEnvelope,
-    entities = String,
-    data = SuperAdminResult
-);
+envelope_schema!(ChatroomIdEnvelope, entities = [], {
+    pub data: ChatroomIdData,
+});
+envelope_schema!(ChatroomListEnvelope, entities = [], {
+    pub data: Vec<ChatroomSummary>,
+    pub count: i64,
+    /// Present only when another page exists.
+    #[schema(nullable = false)]
+    pub cursor: Option<String>,
+});
+envelope_schema!(JoinedEnvelope, entities = [], {
+    pub data: Vec<JoinedChatroom>,
+    pub count: i64,
+    /// Always `{}`.
+    #[schema(value_type = Object)]
+    pub properties: Map<String, Value>,
+});
+envelope_schema!(DetailsEnvelope, entities = [], {
+    pub data: Vec<DetailsItem>,
+    /// The number of chatrooms found.
+    pub count: i64,
+});
+envelope_schema!(UpdateEnvelope, entities = [], {
+    pub data: UpdateResult,
+});
+envelope_schema!(DeleteEnvelope, entities = [], {
+    pub data: DeleteResult,
+});
+envelope_schema!(SuperAdminEnvelope, entities = [], {
+    pub data: SuperAdminResult,
+});
+envelope_schema!(SuperAdminRemovedEnvelope, entities = [], {
+    pub data: SuperAdminResult,
+    /// Always `{}`.
+    #[schema(value_type = Object)]
+    pub properties: Map<String, Value>,
+});
 
 // ---------------------------------------------------------------------------------------------
 // Rooms
 
 /// Create a chatroom.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms", tag = "chatrooms",
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms", tag = "chatrooms", operation_id = "chatrooms_create",
     params(("org_name" = String, Path), ("app_name" = String, Path)),
     request_body = CreateChatroom,
     responses(
         (status = 200, description = "`data.id`: the new chatroom's id", body = ChatroomIdEnvelope),
-        (status = 400, description = "invalid_parameter (`name must be provided`, `owner must be provided`, bad maxusers); json_parse", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (`name must be provided`, `description must be provided`, `owner must be provided`, maxusers below 1, a member name that is not a string); illegal_argument (a field of the wrong type); json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 403, description = "exceed_limit (`title cannot exceed to 128`, `desc cannot exceed to 512`, `maxUsers cannot exceed 100000`); forbidden_op (`members size is greater than max user size !`, a user `has joined too many chatrooms!`)", body = ErrorBody),
+        (status = 403, description = "exceed_limit (`title cannot exceed to 128`, `desc cannot exceed to 512`, `custom cannot exceed to 8192`, `maxUsers cannot exceed 100000`); forbidden_op (`members size is greater than max user size !`, a user `has joined too many chatrooms!`)", body = ErrorBody),
         (status = 404, description = "resource_not_found `username X doesn't exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
@@ -219,13 +292,13 @@ pub async fn create(
 }
 
 /// List chatrooms in creation order, `limit` (1–1000, default 10) at a time.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms", tag = "chatrooms",
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms", tag = "chatrooms", operation_id = "chatrooms_list",
     params(("org_name" = String, Path), ("app_name" = String, Path),
-           ("limit" = Option<i64>, Query, description = "1–1000, default 10"),
-           ("cursor" = Option<String>, Query, description = "From the previous page")),
+           ("limit" = Option<i64>, Query, description = "Page size; default 10, values outside 1–1000 are clamped"),
+           ("cursor" = Option<String>, Query, description = "The `cursor` of the previous page")),
     responses(
         (status = 200, description = "A page of chatrooms; `cursor` when more follow", body = ChatroomListEnvelope),
-        (status = 400, description = "invalid_parameter: a bad limit or cursor", body = ErrorBody),
+        (status = 400, description = "invalid_parameter: a limit that is not an integer, a cursor this server did not issue", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "organization_application_not_found", body = ErrorBody),
     ),
@@ -261,12 +334,13 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
 }
 
 /// The chatrooms a user is in, newest join first.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/users/{username}/joined_chatrooms", tag = "chatrooms",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path),
-           ("pagenum" = Option<i64>, Query, description = "From 1 (default 1)"),
-           ("pagesize" = Option<i64>, Query, description = "1–1000, default 1000; with neither parameter, the newest 500")),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/users/{username}/joined_chatrooms", tag = "chatrooms", operation_id = "chatrooms_joined",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path, description = "The username: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$"),
+           ("pagenum" = Option<i64>, Query, description = "From 1 (default 1; values below 1 read as 1)"),
+           ("pagesize" = Option<i64>, Query, description = "Default 1000, values outside 1–1000 are clamped; with neither parameter, the newest 500")),
     responses(
-        (status = 200, description = "The user's chatrooms", body = JoinedEnvelope),
+        (status = 200, description = "The user's chatrooms, newest join first", body = JoinedEnvelope),
+        (status = 400, description = "invalid_parameter: a pagenum or pagesize that is not an integer", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "resource_not_found `username X doesn't exist!`; organization_application_not_found", body = ErrorBody),
     ),
@@ -315,14 +389,14 @@ fn details_of(r: Room, affiliations: Vec<Affiliation>) -> ChatroomDetails {
 }
 
 /// Details of one chatroom or of up to 100 (comma-separated ids).
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}", tag = "chatrooms",
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}", tag = "chatrooms", operation_id = "chatrooms_details",
     params(("org_name" = String, Path), ("app_name" = String, Path),
-           ("chatroom_id" = String, Path, description = "One id, or up to 100 separated by `,` (`%2C`)")),
+           ("chatroom_id" = String, Path, description = "One id, or up to 100 separated by `,` (`%2C`)", pattern = "^[0-9]{1,19}(,[0-9]{1,19})*$")),
     responses(
-        (status = 200, description = "Details in `data`; a missing id among several appears as `{id, error}`", body = DetailsEnvelope),
+        (status = 200, description = "Details in `data`, the rooms found first; an id among several that names no room appears as `{id, error}`", body = DetailsEnvelope),
         (status = 400, description = "invalid_parameter: more than 100 ids", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "service_resource_not_found `do not find this group:X`; organization_application_not_found", body = ErrorBody),
+        (status = 404, description = "service_resource_not_found `do not find this group:X` (no id names a room); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn details(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -330,15 +404,15 @@ pub async fn details(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespons
 }
 
 /// Update a chatroom (`name`, `description`, `maxusers`) or transfer it (`newowner`).
-#[utoipa::path(put, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}", tag = "chatrooms",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(put, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}", tag = "chatrooms", operation_id = "chatrooms_update",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     request_body = UpdateChatroom,
     responses(
         (status = 200, description = "`data` has `groupname`/`description`/`maxusers`/`newowner`: true for each change", body = UpdateEnvelope),
-        (status = 400, description = "invalid_parameter `some of [x] are not valid fields`, nothing to change; json_parse", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (`some of [x] are not valid fields`, nothing to change, not a JSON object, maxusers below 1); illegal_argument (a field of the wrong type); json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 403, description = "forbidden_op (`current user count is larger than the maxUsers that you want to update !`, `new owner and old owner are the same`, new owner not a member); exceed_limit", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 403, description = "forbidden_op (`current user count is larger than the maxUsers that you want to update !`, `new owner and old owner are the same`, new owner not a member); exceed_limit (name, description or maxusers too large)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn update(
@@ -407,12 +481,12 @@ pub async fn update(
 }
 
 /// Delete a chatroom.
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}", tag = "chatrooms",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}", tag = "chatrooms", operation_id = "chatrooms_delete",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "`data`: `{success: true, id}`", body = DeleteEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -431,12 +505,13 @@ pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
 // Super admins
 
 /// List chatroom super admins.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/super_admin", tag = "chatroom super admins",
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/super_admin", tag = "chatroom super admins", operation_id = "chatrooms_super_admins",
     params(("org_name" = String, Path), ("app_name" = String, Path),
            ("pagenum" = Option<i64>, Query, description = "From 1 (default 1)"),
-           ("pagesize" = Option<i64>, Query, description = "1–1000, default 10")),
+           ("pagesize" = Option<i64>, Query, description = "Default 10, values outside 1–1000 are clamped")),
     responses(
         (status = 200, description = "Super admin usernames, oldest first", body = NamesEnvelope),
+        (status = 400, description = "invalid_parameter: a pagenum or pagesize that is not an integer", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "organization_application_not_found", body = ErrorBody),
     ),
@@ -456,14 +531,14 @@ pub async fn super_admins(
 }
 
 /// Make a user a chatroom super admin.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/super_admin", tag = "chatroom super admins",
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/super_admin", tag = "chatroom super admins", operation_id = "chatrooms_add_super_admin",
     params(("org_name" = String, Path), ("app_name" = String, Path)),
     request_body = SuperAdminBody,
     responses(
         (status = 200, description = "`data`: `{result: success, resource: \"\"}`", body = SuperAdminEnvelope),
-        (status = 400, description = "invalid_parameter `superadmin must be provided`", body = ErrorBody),
+        (status = 400, description = "invalid_parameter `superadmin must be provided`; illegal_argument; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `username X doesn't exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `username X doesn't exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn add_super_admin(
@@ -484,12 +559,12 @@ pub async fn add_super_admin(
 }
 
 /// Revoke a chatroom super admin.
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/super_admin/{superadmin}", tag = "chatroom super admins",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("superadmin" = String, Path)),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/super_admin/{superadmin}", tag = "chatroom super admins", operation_id = "chatrooms_remove_super_admin",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("superadmin" = String, Path, description = "The super admin: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
-        (status = 200, description = "`data`: `{newSuperAdmin, resource: \"\"}`", body = SuperAdminEnvelope),
+        (status = 200, description = "`data`: `{newSuperAdmin, resource: \"\"}`", body = SuperAdminRemovedEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found: unknown user or not a super admin", body = ErrorBody),
+        (status = 404, description = "resource_not_found: unknown user or not a super admin; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn remove_super_admin(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {

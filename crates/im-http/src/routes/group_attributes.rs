@@ -20,7 +20,7 @@ const KIND: RoomKind = RoomKind::Group;
 pub struct SetAttributes {
     /// Keys (1–16 bytes) to values (≤ 512 bytes); `""` deletes the key.
     #[serde(default, rename = "metaData")]
-    #[schema(required = true, value_type = Object)]
+    #[schema(required = true, nullable = false, value_type = Object)]
     pub meta_data: Option<Value>,
 }
 
@@ -28,15 +28,22 @@ pub struct SetAttributes {
 pub struct GetAttributes {
     /// Members to read, at most 10.
     #[serde(default)]
-    #[schema(required = true, value_type = Vec<String>)]
+    #[schema(required = true, nullable = false, value_type = Vec<String>, min_items = 1)]
     pub targets: Option<Vec<Value>>,
     /// Keys to read; none or `[]` means every key.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(nullable = false, value_type = Option<Vec<String>>)]
     pub properties: Option<Vec<Value>>,
 }
 
-envelope_schema!(AttributesEnvelope, entities = String, data = Map<String, Value>);
+envelope_schema!(AttributesEnvelope, entities = [], {
+    /// Key to value.
+    pub data: std::collections::BTreeMap<String, String>,
+});
+envelope_schema!(MemberAttributesEnvelope, entities = [], {
+    /// Username to its attributes (key to value); members not found are left out.
+    pub data: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+});
 
 fn text_of(v: &Value) -> Option<String> {
     match v {
@@ -47,15 +54,15 @@ fn text_of(v: &Value) -> Option<String> {
 }
 
 /// Set a member's attributes: merged into its keys; `""` deletes a key.
-#[utoipa::path(put, path = "/{org_name}/{app_name}/metadata/chatgroup/{group_id}/user/{username}", tag = "group members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path), ("username" = String, Path)),
+#[utoipa::path(put, path = "/{org_name}/{app_name}/metadata/chatgroup/{group_id}/user/{username}", tag = "group members", operation_id = "group_attributes_set",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path, description = "The group id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "The username: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     request_body = SetAttributes,
     responses(
         (status = 200, description = "`data`: the member's attributes after the merge", body = AttributesEnvelope),
         (status = 400, description = "invalid_parameter (`metaData must be provided`, a key over 16 bytes, a value over 512 bytes or not text)", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op (over 4096 bytes per member, not a member, disabled group)", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
         (status = 503, description = "service_unavailable", body = ErrorBody),
     ),
     security(("app_token" = [])))]
@@ -84,13 +91,13 @@ pub async fn set(
 }
 
 /// One member's attributes.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/metadata/chatgroup/{group_id}/user/{username}", tag = "group members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path), ("username" = String, Path)),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/metadata/chatgroup/{group_id}/user/{username}", tag = "group members", operation_id = "group_attributes_get",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path, description = "The group id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "The username: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
         (status = 200, description = "`data`: the member's attributes (`{}` when none)", body = AttributesEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op: not a member", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
         (status = 503, description = "service_unavailable", body = ErrorBody),
     ),
     security(("app_token" = [])))]
@@ -104,14 +111,14 @@ pub async fn get(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
 
 /// Chosen keys (or all) of up to 10 members: `data: {user: {key: value}}`; users that are not
 /// members are left out.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/metadata/chatgroup/{group_id}/get", tag = "group members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/metadata/chatgroup/{group_id}/get", tag = "group members", operation_id = "group_attributes_get_many",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path, description = "The group id", pattern = "^[0-9]{1,19}$")),
     request_body = GetAttributes,
     responses(
-        (status = 200, description = "`data`: attributes per member", body = AttributesEnvelope),
+        (status = 200, description = "`data`: attributes per member", body = MemberAttributesEnvelope),
         (status = 400, description = "invalid_parameter (`targets must be provided`, more than 10 targets)", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
         (status = 503, description = "service_unavailable", body = ErrorBody),
     ),
     security(("app_token" = [])))]

@@ -20,28 +20,35 @@ const KIND: RoomKind = RoomKind::Group;
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct CreateGroup {
-    /// At most 128 characters.
+    /// The group name, at most 128 characters by default (`limits.group_name_chars`; longer is
+    /// 403 `exceed_limit`).
     #[serde(default, deserialize_with = "lenient::opt_string")]
-    #[schema(required = true)]
+    #[schema(required = true, nullable = false, min_length = 1)]
     pub groupname: Option<String>,
-    /// At most 512 characters (legacy `desc`).
+    /// At most 512 characters by default (`limits.group_description_chars`; legacy `desc`);
+    /// `""` is allowed.
     #[serde(default, deserialize_with = "lenient::opt_string")]
-    #[schema(required = true)]
+    #[schema(required = true, nullable = false)]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
     #[schema(ignore)]
     pub desc: Option<String>,
+    /// Whether the group is listed publicly. `"true"`/`"false"` are accepted.
     #[serde(default, deserialize_with = "lenient::opt_bool")]
-    #[schema(required = true)]
+    #[schema(required = true, nullable = false)]
     pub public: Option<bool>,
+    /// The owner's username.
     #[serde(default, deserialize_with = "lenient::opt_string")]
-    #[schema(required = true)]
+    #[schema(required = true, schema_with = crate::openapi::username_schema)]
     pub owner: Option<String>,
-    /// 1–100000, default 2000, including the owner.
+    /// At least 1 (default 2000), including the owner; at most 100000 by default (more is 403
+    /// `exceed_limit`). A numeric string is accepted.
     #[serde(default, deserialize_with = "lenient::opt_i64")]
+    #[schema(nullable = false, minimum = 1)]
     pub maxusers: Option<i64>,
     /// Joining needs approval (legacy `approval`, `members_only`, `need_verify`).
     #[serde(default, deserialize_with = "lenient::opt_bool")]
+    #[schema(nullable = false)]
     pub membersonly: Option<bool>,
     #[serde(default, deserialize_with = "lenient::opt_bool")]
     #[schema(ignore)]
@@ -52,19 +59,25 @@ pub struct CreateGroup {
     #[serde(default, deserialize_with = "lenient::opt_bool")]
     #[schema(ignore)]
     pub need_verify: Option<bool>,
+    /// Members may invite.
     #[serde(default, deserialize_with = "lenient::opt_bool")]
+    #[schema(nullable = false)]
     pub allowinvites: Option<bool>,
+    /// An invitee must accept.
     #[serde(default, deserialize_with = "lenient::opt_bool")]
+    #[schema(nullable = false)]
     pub invite_need_confirm: Option<bool>,
     /// Members besides the owner, at most 100.
     #[serde(default)]
-    #[schema(value_type = Option<Vec<String>>)]
+    #[schema(schema_with = crate::openapi::username_array_schema)]
     pub members: Option<Vec<Value>>,
-    /// At most 1024 characters.
+    /// At most 1024 characters by default (`limits.group_custom_chars`).
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(nullable = false)]
     pub custom: Option<String>,
-    /// Legacy: a client-chosen numeric id.
+    /// Legacy: a client-chosen id, a positive integer (as a string or a number).
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(nullable = false, pattern = "^[0-9]{1,19}$")]
     pub groupid: Option<String>,
 }
 
@@ -139,18 +152,83 @@ pub struct GroupDeleteResult {
     pub groupid: String,
 }
 
-envelope_schema!(GroupIdEnvelope, entities = String, data = GroupIdData);
-envelope_schema!(GroupListEnvelope, entities = String, data = Vec<GroupSummary>);
-envelope_schema!(JoinedGroupsEnvelope, entities = JoinedGroup, data = Vec<JoinedGroupName>);
-envelope_schema!(GroupDetailsEnvelope, entities = String, data = Vec<GroupDetails>);
-envelope_schema!(DisabledEnvelope, entities = String, data = DisabledData);
-envelope_schema!(
-    GroupDeleteEnvelope,
-    entities = String,
-    data = GroupDeleteResult
-);
-envelope_schema!(FlagMapEnvelope, entities = String, data = Value);
-envelope_schema!(BoolEnvelope, entities = String, data = bool);
+/// An id asked for in a details request that names no group (listed after the groups found).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MissingGroup {
+    pub id: String,
+    /// `group id doesn't exist`.
+    pub error: String,
+}
+
+/// One entry of a details answer.
+#[derive(Serialize, ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum GroupDetailsItem {
+    Found(GroupDetails),
+    Missing(MissingGroup),
+}
+
+/// `true` for each field changed (`name` answers as `groupname`). Documentation only.
+#[derive(Serialize, ToSchema)]
+#[allow(dead_code)]
+pub struct GroupUpdateResult {
+    #[schema(nullable = false)]
+    pub groupname: Option<bool>,
+    #[schema(nullable = false)]
+    pub description: Option<bool>,
+    #[schema(nullable = false)]
+    pub maxusers: Option<bool>,
+    #[schema(nullable = false)]
+    pub membersonly: Option<bool>,
+    #[schema(nullable = false)]
+    pub allowinvites: Option<bool>,
+    #[schema(nullable = false)]
+    pub invite_need_confirm: Option<bool>,
+    #[schema(nullable = false)]
+    pub public: Option<bool>,
+    #[schema(nullable = false)]
+    pub custom: Option<bool>,
+    #[schema(nullable = false)]
+    pub newowner: Option<bool>,
+}
+
+envelope_schema!(GroupIdEnvelope, entities = [], {
+    pub data: GroupIdData,
+});
+envelope_schema!(GroupListEnvelope, entities = [], {
+    pub data: Vec<GroupSummary>,
+    pub count: i64,
+    /// Present only when another page exists.
+    #[schema(nullable = false)]
+    pub cursor: Option<String>,
+});
+envelope_schema!(JoinedGroupsEnvelope, entities = JoinedGroup, {
+    pub data: Vec<JoinedGroupName>,
+    pub count: i64,
+    /// All the user's groups.
+    pub total: i64,
+});
+envelope_schema!(GroupDetailsEnvelope, entities = [], {
+    pub data: Vec<GroupDetailsItem>,
+    /// The number of groups found.
+    pub count: i64,
+});
+envelope_schema!(DisabledEnvelope, entities = [], {
+    pub data: DisabledData,
+    /// Always `{}`.
+    #[schema(value_type = Object)]
+    pub properties: serde_json::Map<String, Value>,
+});
+envelope_schema!(GroupDeleteEnvelope, entities = [], {
+    pub data: GroupDeleteResult,
+});
+envelope_schema!(GroupUpdateEnvelope, entities = [], {
+    pub data: GroupUpdateResult,
+});
+envelope_schema!(BoolEnvelope, entities = [], {
+    pub data: bool,
+});
 
 fn check_group_texts(
     name: Option<&str>,
@@ -171,7 +249,7 @@ fn check_group_texts(
 }
 
 /// Create a group.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatgroups", tag = "groups",
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatgroups", tag = "groups", operation_id = "groups_create",
     params(("org_name" = String, Path), ("app_name" = String, Path)),
     request_body = CreateGroup,
     responses(
@@ -179,7 +257,7 @@ fn check_group_texts(
         (status = 400, description = "invalid_parameter (`groupname must be provided`, `description must be provided`, `public must be provided`, `owner must be provided`, bad maxusers or groupid, more than 100 members); illegal_argument (`group ID X already exists!`); json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "exceed_limit (title, desc, custom, maxusers); forbidden_op (group full, a user in too many groups)", body = ErrorBody),
-        (status = 404, description = "resource_not_found `username X doesn't exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `username X doesn't exist!`; organization_application_not_found", body = ErrorBody),
         (status = 503, description = "service_unavailable", body = ErrorBody),
     ),
     security(("app_token" = [])))]
@@ -260,7 +338,7 @@ pub async fn create(
 }
 
 /// List the app's groups, newest first, `limit` (1–100, default 10) at a time.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatgroups", tag = "groups",
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatgroups", tag = "groups", operation_id = "groups_list",
     params(("org_name" = String, Path), ("app_name" = String, Path),
            ("limit" = Option<i64>, Query, description = "1–100, default 10"),
            ("cursor" = Option<String>, Query, description = "From the previous page")),
@@ -308,15 +386,15 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
 
 /// The groups a user is in, newest join first (also `/chatgroups/user/{username}` and
 /// `/users/{username}/joined_chatgroups`).
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatgroups/users/{username}", tag = "groups",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatgroups/users/{username}", tag = "groups", operation_id = "groups_joined",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path, description = "The username: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$"),
            ("pagenum" = Option<i64>, Query, description = "From 1 (default 1)"),
            ("pagesize" = Option<i64>, Query, description = "1–20, default 10")),
     responses(
         (status = 200, description = "`entities`: the page of groups; `total`: all the user's groups; `data`: the page as `{groupid, groupname}`", body = JoinedGroupsEnvelope),
         (status = 400, description = "invalid_parameter: bad paging values", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `username X doesn't exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `username X doesn't exist!`; organization_application_not_found", body = ErrorBody),
         (status = 503, description = "service_unavailable", body = ErrorBody),
     ),
     security(("app_token" = [])))]
@@ -368,12 +446,12 @@ pub async fn joined(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRes
 }
 
 /// Whether a user is a member of a group (GET also answers).
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatgroups/{group_id}/user/{username}/is_joined", tag = "groups",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path), ("username" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatgroups/{group_id}/user/{username}/is_joined", tag = "groups", operation_id = "groups_is_joined",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path, description = "The group id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "The username: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
         (status = 200, description = "`data`: `true` or `false`", body = BoolEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
         (status = 503, description = "service_unavailable", body = ErrorBody),
     ),
     security(("app_token" = [])))]
@@ -405,14 +483,14 @@ fn details_of(r: Room, affiliations: Vec<Affiliation>) -> GroupDetails {
 }
 
 /// Details of one group or of up to 100 (comma-separated ids).
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatgroups/{group_id}", tag = "groups",
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatgroups/{group_id}", tag = "groups", operation_id = "groups_details",
     params(("org_name" = String, Path), ("app_name" = String, Path),
-           ("group_id" = String, Path, description = "One id, or up to 100 separated by `,` (`%2C`)")),
+           ("group_id" = String, Path, description = "One id, or up to 100 separated by `,` (`%2C`)", pattern = "^[0-9]{1,19}(,[0-9]{1,19})*$")),
     responses(
         (status = 200, description = "`data`: one object per group found; an id not found among several answers `{id, error}`", body = GroupDetailsEnvelope),
         (status = 400, description = "invalid_parameter: more than 100 ids", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "service_resource_not_found `do not find this group:X`", body = ErrorBody),
+        (status = 404, description = "service_resource_not_found `do not find this group:X`; organization_application_not_found", body = ErrorBody),
         (status = 503, description = "service_unavailable", body = ErrorBody),
     ),
     security(("app_token" = [])))]
@@ -423,15 +501,15 @@ pub async fn details(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespons
 /// Update a group's fields (`groupname` or legacy `name`, `description`, `maxusers`,
 /// `membersonly`, `allowinvites`, `invite_need_confirm`, `public`, `custom`) and/or transfer it
 /// (`newowner`).
-#[utoipa::path(put, path = "/{org_name}/{app_name}/chatgroups/{group_id}", tag = "groups",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path)),
-    request_body = Value,
+#[utoipa::path(put, path = "/{org_name}/{app_name}/chatgroups/{group_id}", tag = "groups", operation_id = "groups_update",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path, description = "The group id", pattern = "^[0-9]{1,19}$")),
+    request_body = UpdateGroup,
     responses(
-        (status = 200, description = "`data`: `true` per field changed (`name` answers as `groupname`)", body = FlagMapEnvelope),
+        (status = 200, description = "`data`: `true` per field changed (`name` answers as `groupname`)", body = GroupUpdateEnvelope),
         (status = 400, description = "invalid_parameter (`some of [x] are not valid fields`, nothing to change, bad values)", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "exceed_limit (lengths, maxusers); forbidden_op (maxusers below the count, transfer rules, disabled group)", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
         (status = 503, description = "service_unavailable", body = ErrorBody),
     ),
     security(("app_token" = [])))]
@@ -514,37 +592,51 @@ pub async fn update(
     Ok(Envelope::new().data(result).respond(&req, &admin.tenant))
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct UpdateGroup {
+/// The fields to change (at least one; any other field is 400 `invalid_parameter`).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateGroup {
     #[serde(default, deserialize_with = "lenient::opt_string")]
-    groupname: Option<String>,
+    #[schema(nullable = false)]
+    pub groupname: Option<String>,
+    /// Legacy spelling of `groupname`.
     #[serde(default, deserialize_with = "lenient::opt_string")]
-    name: Option<String>,
+    #[schema(nullable = false)]
+    pub name: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
-    description: Option<String>,
+    #[schema(nullable = false)]
+    pub description: Option<String>,
     #[serde(default, deserialize_with = "lenient::opt_i64")]
-    maxusers: Option<i64>,
+    #[schema(nullable = false, minimum = 1)]
+    pub maxusers: Option<i64>,
     #[serde(default, deserialize_with = "lenient::opt_bool")]
-    membersonly: Option<bool>,
+    #[schema(nullable = false)]
+    pub membersonly: Option<bool>,
     #[serde(default, deserialize_with = "lenient::opt_bool")]
-    allowinvites: Option<bool>,
+    #[schema(nullable = false)]
+    pub allowinvites: Option<bool>,
     #[serde(default, deserialize_with = "lenient::opt_bool")]
-    invite_need_confirm: Option<bool>,
+    #[schema(nullable = false)]
+    pub invite_need_confirm: Option<bool>,
     #[serde(default, deserialize_with = "lenient::opt_bool")]
-    public: Option<bool>,
+    #[schema(nullable = false)]
+    pub public: Option<bool>,
     #[serde(default, deserialize_with = "lenient::opt_string")]
-    custom: Option<String>,
+    #[schema(nullable = false)]
+    pub custom: Option<String>,
+    /// A member to become the owner.
     #[serde(default, deserialize_with = "lenient::opt_string")]
-    newowner: Option<String>,
+    #[schema(schema_with = crate::openapi::username_schema)]
+    pub newowner: Option<String>,
 }
 
 /// Delete a group with everything in it (works on a disabled group).
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatgroups/{group_id}", tag = "groups",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path)),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatgroups/{group_id}", tag = "groups", operation_id = "groups_delete",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path, description = "The group id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "`data`: `{success: true, groupid}`", body = GroupDeleteEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
         (status = 503, description = "service_unavailable", body = ErrorBody),
     ),
     security(("app_token" = [])))]
@@ -575,12 +667,12 @@ async fn set_disabled(
 }
 
 /// Disable a group: it refuses every write but enable and delete; reads still work.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatgroups/{group_id}/disable", tag = "groups",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatgroups/{group_id}/disable", tag = "groups", operation_id = "groups_disable",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path, description = "The group id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "`data`: `{disabled: true}`", body = DisabledEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
         (status = 503, description = "service_unavailable", body = ErrorBody),
     ),
     security(("app_token" = [])))]
@@ -589,12 +681,12 @@ pub async fn disable(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespons
 }
 
 /// Enable a disabled group.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatgroups/{group_id}/enable", tag = "groups",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatgroups/{group_id}/enable", tag = "groups", operation_id = "groups_enable",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("group_id" = String, Path, description = "The group id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "`data`: `{disabled: false}`", body = DisabledEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
         (status = 503, description = "service_unavailable", body = ErrorBody),
     ),
     security(("app_token" = [])))]

@@ -171,6 +171,6 @@ fn room_routes(cfg: &mut web::ServiceConfig) {
         web::resource("/{room_id}/announcement")
             .route(web::get().to(an::announcement))
             .route(web::post().to(an::set_announcement))
-            .route(web::put().to(an::set_announcement)),
+            .route(web::put().to(an::put_announcement)),
     );
 }

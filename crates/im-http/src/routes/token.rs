@@ -13,7 +13,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-#[derive(Debug, Deserialize, ToSchema)]
+/// The token request as read: every field optional, checked per grant type by the handler. The
+/// documented form is [`TokenRequestDoc`].
+#[derive(Debug, Deserialize)]
 pub struct TokenRequest {
     /// `client_credentials`, `password` or `inherit`.
     #[serde(default, deserialize_with = "lenient::opt_string")]
@@ -29,7 +31,6 @@ pub struct TokenRequest {
     /// Lifetime in seconds: a number or a numeric string; absent or `""` means the default,
     /// `0` the configured maximum.
     #[serde(default, deserialize_with = "lenient::opt_string")]
-    #[schema(value_type = Option<i64>)]
     pub ttl: Option<String>,
     /// With `inherit`: create the user when it does not exist.
     #[serde(
@@ -38,6 +39,83 @@ pub struct TokenRequest {
         deserialize_with = "lenient::opt_bool"
     )]
     pub auto_create_user: Option<bool>,
+}
+
+/// The token request: one of three grant types.
+#[derive(ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum TokenRequestDoc {
+    ClientCredentials(ClientCredentialsGrant),
+    Password(PasswordGrant),
+    Inherit(InheritGrant),
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum ClientCredentialsType {
+    ClientCredentials,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum PasswordType {
+    Password,
+}
+
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum InheritType {
+    Inherit,
+}
+
+/// An app token.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ClientCredentialsGrant {
+    #[schema(inline)]
+    pub grant_type: ClientCredentialsType,
+    /// The app's client id.
+    #[schema(min_length = 1)]
+    pub client_id: String,
+    /// The app's client secret.
+    #[schema(min_length = 1)]
+    pub client_secret: String,
+    #[schema(schema_with = crate::openapi::ttl_schema)]
+    pub ttl: Option<i64>,
+}
+
+/// A user token from the user's password.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PasswordGrant {
+    #[schema(inline)]
+    pub grant_type: PasswordType,
+    #[schema(schema_with = crate::openapi::username_schema)]
+    pub username: String,
+    #[schema(min_length = 1)]
+    pub password: String,
+    #[schema(schema_with = crate::openapi::ttl_schema)]
+    pub ttl: Option<i64>,
+}
+
+/// A user token without the password; needs an app token in `Authorization`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct InheritGrant {
+    #[schema(inline)]
+    pub grant_type: InheritType,
+    #[schema(schema_with = crate::openapi::username_schema)]
+    pub username: String,
+    /// Create the user (without a password) when it does not exist.
+    #[serde(rename = "autoCreateUser")]
+    #[schema(nullable = false)]
+    pub auto_create_user: Option<bool>,
+    #[schema(schema_with = crate::openapi::ttl_schema)]
+    pub ttl: Option<i64>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -49,19 +127,21 @@ pub struct TokenResponse {
     pub application: Uuid,
     /// The user, for user tokens.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub user: Option<UserEntity>,
 }
 
 /// Get an app token or a user token.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/token", tag = "tokens",
+#[utoipa::path(post, path = "/{org_name}/{app_name}/token", tag = "tokens", operation_id = "token",
     params(("org_name" = String, Path), ("app_name" = String, Path)),
-    request_body = TokenRequest,
+    request_body = TokenRequestDoc,
     responses(
         (status = 200, description = "A token", body = TokenResponse),
-        (status = 400, description = "illegal_argument (a field is missing), invalid_grant (`client_id does not match`, `client_secret does not match`, `invalid password`, `user not activated`), json_parse", body = ErrorBody),
-        (status = 401, description = "`inherit` without a valid app token", body = ErrorBody),
+        (status = 400, description = "illegal_argument (a field is missing, `grant_type [x] is not supported`, a bad `ttl` or username), invalid_grant (`client_id does not match`, `client_secret does not match`, `invalid password`, `user not activated`), json_parse", body = ErrorBody),
+        (status = 401, description = "`inherit` without a valid app token; a malformed or foreign token", body = ErrorBody),
         (status = 404, description = "organization_application_not_found; invalid_grant `user not found`", body = ErrorBody),
-    ))]
+    ),
+    security((), ("app_token" = [])))]
 pub async fn token(
     req: HttpRequest,
     tenant: Tenant,

@@ -12,6 +12,8 @@ use im_domain::{DomainError, Nickname, Password, Username};
 use im_store::users::{NewUser, User};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::openapi::schema::{ArrayBuilder, OneOfBuilder, Schema};
+use utoipa::openapi::{Ref, RefOr};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -29,7 +31,9 @@ pub struct UserEntity {
     pub username: String,
     /// `false` while the user is deactivated.
     pub activated: bool,
+    /// The push nickname, when one was set.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub nickname: Option<String>,
 }
 
@@ -50,23 +54,52 @@ impl From<User> for UserEntity {
 /// One user to register.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterUser {
-    /// 1–64 bytes of `[a-zA-Z0-9_.-]`, case-insensitive.
+    /// 1–64 bytes of `[a-zA-Z0-9_.-]`, case-insensitive (stored lowercased).
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(required = true, schema_with = crate::openapi::username_schema)]
     pub username: Option<String>,
-    /// At most 64 characters.
+    /// 1–64 characters.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 64)]
     pub password: Option<String>,
     /// Push nickname, at most 100 characters.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(nullable = false, max_length = 100)]
     pub nickname: Option<String>,
 }
 
-/// One user object, or an array of them (at most the batch limit, 60 by default).
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub enum RegisterBody {
-    One(RegisterUser),
-    Many(Vec<RegisterUser>),
+/// The register body: one user object, or a non-empty array of them (at most the batch limit,
+/// 60 by default). Documentation only; the handler reads a JSON value.
+pub struct RegisterBody;
+
+impl utoipa::PartialSchema for RegisterBody {
+    fn schema() -> RefOr<Schema> {
+        let user = || Ref::from_schema_name(RegisterUser::name());
+        OneOfBuilder::new()
+            .item(user())
+            .item(
+                ArrayBuilder::new()
+                    .items(user())
+                    .min_items(Some(1))
+                    .description(Some(
+                        "A batch: at most 60 users by default (`limits.batch_register`)",
+                    )),
+            )
+            .description(Some(
+                "One user object, or a non-empty array of them (a batch)",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for RegisterBody {
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        schemas.push((
+            RegisterUser::name().into_owned(),
+            <RegisterUser as utoipa::PartialSchema>::schema(),
+        ));
+        <RegisterUser as ToSchema>::schemas(schemas);
+    }
 }
 
 /// A batch entry that was not registered.
@@ -77,12 +110,53 @@ pub struct RegisterFailure {
     pub register_user_fail_reason: String,
 }
 
-envelope_schema!(UsersEnvelope, entities = UserEntity, data = Vec<RegisterFailure>);
+envelope_schema!(
+    /// Register: the users created in `entities`; for a batch, `data` lists the names that
+    /// already existed.
+    RegisterEnvelope, entities = UserEntity, {
+        /// Batch registration only: the names that were not registered.
+        #[schema(nullable = false)]
+        pub data: Option<Vec<RegisterFailure>>,
+    }
+);
+envelope_schema!(
+    /// One user in `entities`, with `count`.
+    UserEnvelope, entities = UserEntity, {
+        /// Always 1.
+        pub count: i64,
+    }
+);
+envelope_schema!(
+    /// A page of users in `entities`.
+    UserPageEnvelope, entities = UserEntity, {
+        pub count: i64,
+        /// Present only when another page exists.
+        #[schema(nullable = false)]
+        pub cursor: Option<String>,
+    }
+);
+envelope_schema!(
+    /// The users concerned in `entities`.
+    UsersEnvelope, entities = UserEntity
+);
+envelope_schema!(
+    /// The deleted users in `entities`.
+    DeletedUsersEnvelope, entities = UserEntity, {
+        /// Present while older users remain.
+        #[schema(nullable = false)]
+        pub cursor: Option<String>,
+    }
+);
+envelope_schema!(
+    /// `action` is `set user password`; `entities` is empty.
+    PasswordEnvelope, entities = []
+);
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PasswordBody {
-    /// The new password, at most 64 characters.
+    /// The new password, 1–64 characters.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(required = true, nullable = false, min_length = 1, max_length = 64)]
     pub newpassword: Option<String>,
 }
 
@@ -90,6 +164,7 @@ pub struct PasswordBody {
 pub struct NicknameBody {
     /// The push nickname, at most 100 characters.
     #[serde(default, deserialize_with = "lenient::opt_string")]
+    #[schema(required = true, nullable = false, max_length = 100)]
     pub nickname: Option<String>,
 }
 
@@ -109,12 +184,12 @@ fn parse_new(item: RegisterUser) -> ApiResult<(Username, Password, Option<Nickna
 }
 
 /// Register one user (object body) or a batch (array body).
-#[utoipa::path(post, path = "/{org_name}/{app_name}/users", tag = "users",
+#[utoipa::path(post, path = "/{org_name}/{app_name}/users", tag = "users", operation_id = "users_register",
     params(("org_name" = String, Path), ("app_name" = String, Path)),
-    request_body = RegisterBody,
+    request_body(content = RegisterBody, description = "One user object, or an array of them"),
     responses(
-        (status = 200, description = "The users registered in `entities`; in a batch, names that already existed in `data`", body = UsersEnvelope),
-        (status = 400, description = "illegal_argument (`username [x] is not legal`, `USERNAME_TOO_LONG`, `password or pin must provided`, `NICKNAME_TOO_LONG`, batch too large), duplicate_unique_property_exists, json_parse", body = ErrorBody),
+        (status = 200, description = "The users registered in `entities`; in a batch, names that already existed in `data`", body = RegisterEnvelope),
+        (status = 400, description = "illegal_argument (`username [x] is not legal`, `USERNAME_TOO_LONG`, `password or pin must provided`, `PASSWORD_TOO_LONG`, `NICKNAME_TOO_LONG`, an empty or too large batch), duplicate_unique_property_exists (the one user exists; one name twice with different passwords), json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token (`Open registration doesn't allow, so register user need token`)", body = ErrorBody),
         (status = 404, description = "organization_application_not_found", body = ErrorBody),
     ),
@@ -216,10 +291,10 @@ pub async fn register(
 }
 
 /// Get one user.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/users/{username}", tag = "users",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path)),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/users/{username}", tag = "users", operation_id = "users_get",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path, description = "1–64 bytes of `[a-zA-Z0-9_.-]`, case-insensitive", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
-        (status = 200, description = "The user in `entities`", body = UsersEnvelope),
+        (status = 200, description = "The user in `entities`", body = UserEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "service_resource_not_found; organization_application_not_found", body = ErrorBody),
     ),
@@ -238,13 +313,13 @@ pub async fn get(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
 }
 
 /// List users in registration order, `limit` (1–100, default 10) at a time.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/users", tag = "users",
+#[utoipa::path(get, path = "/{org_name}/{app_name}/users", tag = "users", operation_id = "users_list",
     params(("org_name" = String, Path), ("app_name" = String, Path),
-           ("limit" = Option<i64>, Query, description = "1–100, default 10"),
-           ("cursor" = Option<String>, Query, description = "From the previous page")),
+           ("limit" = Option<i64>, Query, description = "Page size; default 10, values outside 1–100 are clamped"),
+           ("cursor" = Option<String>, Query, description = "The `cursor` of the previous page")),
     responses(
-        (status = 200, description = "A page of users; `cursor` when more follow", body = UsersEnvelope),
-        (status = 400, description = "invalid_parameter: a bad limit or cursor", body = ErrorBody),
+        (status = 200, description = "A page of users; `cursor` when more follow", body = UserPageEnvelope),
+        (status = 400, description = "invalid_parameter: a limit that is not an integer, a cursor this server did not issue", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "organization_application_not_found", body = ErrorBody),
     ),
@@ -265,8 +340,8 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
 }
 
 /// Delete one user, the rooms it owns and its memberships.
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/users/{username}", tag = "users",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path)),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/users/{username}", tag = "users", operation_id = "users_delete",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path, description = "1–64 bytes of `[a-zA-Z0-9_.-]`, case-insensitive", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
         (status = 200, description = "The deleted user in `entities`", body = UsersEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
@@ -286,13 +361,13 @@ pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
 }
 
 /// Delete the `limit` oldest users (1–100, default 10).
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/users", tag = "users",
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/users", tag = "users", operation_id = "users_delete_batch",
     params(("org_name" = String, Path), ("app_name" = String, Path),
-           ("limit" = Option<i64>, Query, description = "1–100, default 10"),
-           ("cursor" = Option<String>, Query, description = "From the previous response")),
+           ("limit" = Option<i64>, Query, description = "How many; default 10, values outside 1–100 are clamped"),
+           ("cursor" = Option<String>, Query, description = "The `cursor` of the previous response")),
     responses(
-        (status = 200, description = "The deleted users; `cursor` while users remain", body = UsersEnvelope),
-        (status = 400, description = "invalid_parameter: a bad limit or cursor", body = ErrorBody),
+        (status = 200, description = "The deleted users; `cursor` while users remain", body = DeletedUsersEnvelope),
+        (status = 400, description = "invalid_parameter: a limit that is not an integer, a cursor this server did not issue", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "organization_application_not_found", body = ErrorBody),
     ),
@@ -317,11 +392,11 @@ pub async fn delete_batch(
 }
 
 /// Set a user's password (the old one is not needed).
-#[utoipa::path(put, path = "/{org_name}/{app_name}/users/{username}/password", tag = "users",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path)),
+#[utoipa::path(put, path = "/{org_name}/{app_name}/users/{username}/password", tag = "users", operation_id = "users_set_password",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path, description = "1–64 bytes of `[a-zA-Z0-9_.-]`, case-insensitive", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     request_body = PasswordBody,
     responses(
-        (status = 200, description = "`action`: `set user password`", body = UsersEnvelope),
+        (status = 200, description = "`action`: `set user password`", body = PasswordEnvelope),
         (status = 400, description = "illegal_argument `newpassword is required`, `PASSWORD_TOO_LONG`; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "entity_not_found `User null not found`; organization_application_not_found", body = ErrorBody),
@@ -379,8 +454,8 @@ async fn set_activated(
 }
 
 /// Deactivate (ban) a user: it can get no token until activated again.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/users/{username}/deactivate", tag = "users",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/users/{username}/deactivate", tag = "users", operation_id = "users_deactivate",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path, description = "1–64 bytes of `[a-zA-Z0-9_.-]`, case-insensitive", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
         (status = 200, description = "`action`: `Deactivate user`; the user in `entities`", body = UsersEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
@@ -393,10 +468,10 @@ pub async fn deactivate(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResp
 }
 
 /// Activate (unban) a user.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/users/{username}/activate", tag = "users",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/users/{username}/activate", tag = "users", operation_id = "users_activate",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path, description = "1–64 bytes of `[a-zA-Z0-9_.-]`, case-insensitive", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
-        (status = 200, description = "`action`: `activate user`", body = UsersEnvelope),
+        (status = 200, description = "`action`: `activate user`; the user in `entities`", body = UsersEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "service_resource_not_found; organization_application_not_found", body = ErrorBody),
     ),
@@ -407,8 +482,8 @@ pub async fn activate(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespon
 }
 
 /// Set a user's push nickname.
-#[utoipa::path(put, path = "/{org_name}/{app_name}/users/{username}", tag = "users",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path)),
+#[utoipa::path(put, path = "/{org_name}/{app_name}/users/{username}", tag = "users", operation_id = "users_set_nickname",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("username" = String, Path, description = "1–64 bytes of `[a-zA-Z0-9_.-]`, case-insensitive", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     request_body = NicknameBody,
     responses(
         (status = 200, description = "The updated user in `entities`", body = UsersEnvelope),

@@ -257,6 +257,37 @@ async fn a_missing_zero_or_below_minus_one_mute_duration_is_invalid_parameter(po
 }
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
+async fn a_mute_duration_written_as_a_whole_float_is_an_integer(pool: PgPool) {
+    // JSON Schema counts 60000.0 as an integer, and so do generated clients.
+    let app = TestApp::spawn(pool).await;
+    let id = setup(&app, "olga", &["amy", "bob"]).await;
+    let r = mute(
+        &app,
+        &id,
+        json!({"usernames": ["amy"], "mute_duration": 60_000.0}),
+    )
+    .await;
+    assert_eq!(assert_envelope(&r, "post")["data"][0]["result"], true);
+    let r = mute(
+        &app,
+        &id,
+        json!({"usernames": ["bob"], "mute_duration": -1.0}),
+    )
+    .await;
+    assert_eq!(
+        assert_envelope(&r, "post")["data"][0]["expire"],
+        json!(FOREVER)
+    );
+    let r = mute(
+        &app,
+        &id,
+        json!({"usernames": ["amy"], "mute_duration": 1.5}),
+    )
+    .await;
+    assert_error(&r, 400, "invalid_parameter");
+}
+
+#[sqlx::test(migrator = "im_store::MIGRATOR")]
 async fn an_expired_mute_disappears_from_the_list_without_any_job(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let id = setup(&app, "olga", &["amy", "bob"]).await;

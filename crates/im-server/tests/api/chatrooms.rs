@@ -212,6 +212,30 @@ async fn maxusers_defaults_to_1000_and_is_bounded(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
+async fn a_whole_float_maxusers_is_read_exactly_even_when_huge(pool: PgPool) {
+    // Near 2^52 a float parsed to the nearest-but-one double would gain a fraction and read as
+    // "not an integer" (400) instead of being over the ceiling (403).
+    let app = TestApp::spawn(pool).await;
+    app.register(&["olga"]).await;
+    let resp = app
+        .client
+        .post(format!("{}{}", app.base, app.path("/chatrooms")))
+        .bearer_auth(&app.token)
+        .body(r#"{"name":"r","description":"","owner":"olga","maxusers":4358657609568190.0}"#)
+        .send()
+        .await
+        .unwrap();
+    let r = TestApp::reply(resp).await;
+    assert_error(&r, 403, "exceed_limit");
+    let id = create(
+        &app,
+        json!({"name": "r", "description": "", "owner": "olga", "maxusers": 300.0}),
+    )
+    .await;
+    assert_eq!(details(&app, &id).await["maxusers"], 300);
+}
+
+#[sqlx::test(migrator = "im_store::MIGRATOR")]
 async fn an_unknown_owner_or_member_is_resource_not_found_and_creates_nothing(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.register(&["olga", "amy"]).await;

@@ -6,12 +6,12 @@ use crate::extract::{state, Body};
 use im_store::rooms::{self as store};
 
 /// List admins.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/admin", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/admin", tag = "chatroom members", operation_id = "chatrooms_admins",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "Admin usernames", body = NamesEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn admins(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -26,15 +26,15 @@ pub async fn admins(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
 }
 
 /// Make a member an admin (at most 99 admins).
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/admin", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/admin", tag = "chatroom members", operation_id = "chatrooms_add_admin",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     request_body = NewAdminBody,
     responses(
         (status = 200, description = "`data`: `{result: success, newadmin}`", body = AdminEnvelope),
-        (status = 400, description = "invalid_parameter `newadmin must be provided`", body = ErrorBody),
+        (status = 400, description = "invalid_parameter `newadmin must be provided`; illegal_argument; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op: not a member, the owner, already an admin, admin limit", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn add_admin(
@@ -66,13 +66,13 @@ pub async fn add_admin(
 }
 
 /// Demote an admin to member.
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/admin/{oldadmin}", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path), ("oldadmin" = String, Path)),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/admin/{oldadmin}", tag = "chatroom members", operation_id = "chatrooms_remove_admin",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("oldadmin" = String, Path, description = "The admin: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
         (status = 200, description = "`data`: `{result: success, oldadmin}`", body = AdminEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op: not an admin", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn remove_admin(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {

@@ -7,18 +7,18 @@ use im_store::rooms::{self as store};
 
 /// List members: `pagenum`/`pagesize` (objects `{owner}`/`{member}`), or the cursor form
 /// `version=v3&limit=&cursor=` (plain names). The owner comes first.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path),
-           ("pagenum" = Option<i64>, Query, description = "From 1 (default 1)"),
-           ("pagesize" = Option<i64>, Query, description = "1–1000, default 1000"),
-           ("version" = Option<String>, Query, description = "`v3` for the cursor form"),
-           ("limit" = Option<i64>, Query, description = "Cursor form: 1–1000, default 1000"),
-           ("cursor" = Option<String>, Query, description = "Cursor form: from the previous page")),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users", tag = "chatroom members", operation_id = "chatrooms_members",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"),
+           ("pagenum" = Option<i64>, Query, description = "Page form: from 1 (default 1)"),
+           ("pagesize" = Option<i64>, Query, description = "Page form: default 1000, values outside 1–1000 are clamped"),
+           ("version" = Option<String>, Query, description = "`v3` selects the cursor form (also chosen by `limit` or `cursor` without `pagenum`/`pagesize`)"),
+           ("limit" = Option<i64>, Query, description = "Cursor form: page size, default 1000, values outside 1–1000 are clamped"),
+           ("cursor" = Option<String>, Query, description = "Cursor form: the `cursor` of the previous page")),
     responses(
-        (status = 200, description = "Page form: `data` of `{owner}`/`{member}`; cursor form: `data` of names and `cursor` when more follow", body = MemberPageEnvelope),
-        (status = 400, description = "invalid_parameter: bad paging values", body = ErrorBody),
+        (status = 200, description = "Page form: `data` of `{owner}`/`{member}` objects, the owner first. Cursor form: `data` of usernames, the owner first, and `cursor` when more follow", body = MembersEnvelope),
+        (status = 400, description = "invalid_parameter: a paging value that is not an integer, a cursor this server did not issue", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "service_resource_not_found `do not find this group:X`", body = ErrorBody),
+        (status = 404, description = "service_resource_not_found `do not find this group:X`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn members(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResult<HttpResponse> {
@@ -66,14 +66,14 @@ pub async fn members(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRe
 }
 
 /// Add one member.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users/{username}", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path), ("username" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users/{username}", tag = "chatroom members", operation_id = "chatrooms_add_member",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "The username: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
         (status = 200, description = "`data`: `{result: true, action: add_member, id, user}`", body = MemberResultEnvelope),
         (status = 400, description = "forbidden_op: already a member", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op: blocked, room full (`members size is greater than max user size !`), `has joined too many chatrooms!`", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn add_member(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -103,15 +103,15 @@ pub async fn add_member(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResp
 }
 
 /// Add up to 60 members.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users", tag = "chatroom members", operation_id = "chatrooms_add_members",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     request_body = UsernamesBody,
     responses(
         (status = 200, description = "`data.newmembers`: the users added (members already in are skipped)", body = AddedEnvelope),
-        (status = 400, description = "invalid_parameter (`addMembers: addMembers number more than maxSize : 60`, no usernames); forbidden_op: all already members", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (`addMembers: addMembers number more than maxSize : 60`, no usernames); forbidden_op: all already members; illegal_argument; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op: a blocked user, room full, join limit", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn add_members(
@@ -147,15 +147,14 @@ pub async fn add_members(
 }
 
 /// Remove one member (`/users/u`) or up to 100 (`/users/u1,u2`).
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users/{username}", tag = "chatroom members",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path),
-           ("username" = String, Path, description = "One name, or up to 100 separated by `,` (`%2C`)")),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/users/{username}", tag = "chatroom members", operation_id = "chatrooms_remove_members",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "One name, or up to 100 separated by `,` (`%2C`)", pattern = "^[a-zA-Z0-9_.-]{1,64}(,[a-zA-Z0-9_.-]{1,64})*$")),
     responses(
-        (status = 200, description = "One name: `data` is one result; several: an array of `{result, action, reason?, user, id}`", body = MemberResultsEnvelope),
-        (status = 400, description = "forbidden_op `users [X] are not members of this group!` (one name); invalid_parameter: more than 100", body = ErrorBody),
+        (status = 200, description = "One name: `data` is one result object; a comma list: an array of `{result, action, reason?, user, id}`", body = MemberResultOneOrManyEnvelope),
+        (status = 400, description = "forbidden_op `users [X] are not members of this group!` (one name); invalid_parameter: more than 100 names", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op `forbidden operation on group owner!`", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn remove_members(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {

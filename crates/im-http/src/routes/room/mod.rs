@@ -84,12 +84,15 @@ impl Face {
 pub struct RoomIds {
     /// The chatroom id (chatroom member add/remove).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub id: Option<String>,
     /// The chatroom id (chatroom blocks, whitelist).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub chatroomid: Option<String>,
     /// The group id.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
     pub groupid: Option<String>,
 }
 
@@ -214,7 +217,8 @@ pub(crate) fn results(
         .collect()
 }
 
-/// `mute_duration` as sent: a number or a numeric string; anything else is invalid.
+/// `mute_duration` as sent: an integer (also written `60000.0`) or a numeric string; anything
+/// else is invalid.
 pub(crate) fn mute_millis(raw: Option<Value>) -> ApiResult<Option<i64>> {
     let bad = |v: &Value| {
         ApiError::invalid(format!(
@@ -225,6 +229,11 @@ pub(crate) fn mute_millis(raw: Option<Value>) -> ApiResult<Option<i64>> {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n
             .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && f.abs() < 9.0e18)
+                    .map(|f| f as i64)
+            })
             .map(Some)
             .ok_or_else(|| bad(&Value::Number(n.clone()))),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),

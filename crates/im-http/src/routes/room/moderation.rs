@@ -7,12 +7,12 @@ use im_domain::room::MuteDuration;
 use im_store::rooms::{self as store, NameList};
 
 /// List unexpired mutes.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/mute", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/mute", tag = "chatroom moderation", operation_id = "chatrooms_mutes",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
-        (status = 200, description = "`data`: `[{expire, user}]`", body = MutesEnvelope),
+        (status = 200, description = "`data`: `[{expire, user}]`", body = MuteListEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn mutes(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -36,15 +36,15 @@ pub async fn mutes(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse>
 }
 
 /// Mute up to 60 members for `mute_duration` ms (`-1`: until 4638873600000).
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/mute", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/mute", tag = "chatroom moderation", operation_id = "chatrooms_mute",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     request_body = MuteBody,
     responses(
         (status = 200, description = "`data`: `[{result, expire, user}]`; non-members get `result: false` and a `reason`", body = MutesEnvelope),
-        (status = 400, description = "invalid_parameter (bad `mute_duration`, `userNames size is more than max limit : 60`); forbidden_op: nobody is a member", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (bad or missing `mute_duration`, `userNames size is more than max limit : 60`, no usernames); forbidden_op: nobody is a member; illegal_argument; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op `forbidden operation on group owner!`", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn mute(
@@ -84,14 +84,13 @@ pub async fn mute(
 }
 
 /// Lift mutes (`/mute/u1,u2`, at most 60).
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/mute/{usernames}", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path),
-           ("usernames" = String, Path, description = "Up to 60 names separated by `,` (`%2C`)")),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/mute/{usernames}", tag = "chatroom moderation", operation_id = "chatrooms_unmute",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("usernames" = String, Path, description = "Up to 60 names separated by `,` (`%2C`)", pattern = "^[a-zA-Z0-9_.-]{1,64}(,[a-zA-Z0-9_.-]{1,64})*$")),
     responses(
         (status = 200, description = "`data`: `[{result, user}]`, `result: false` when the user was not muted", body = MutesEnvelope),
         (status = 400, description = "invalid_parameter `removeMute member size more than max limit : 60`", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn unmute(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -118,12 +117,12 @@ pub async fn unmute(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
 }
 
 /// Mute all (`POST`) or lift it (`DELETE`); whitelisted members are exempt.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/ban", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/ban", tag = "chatroom moderation", operation_id = "chatrooms_ban",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
-        (status = 200, description = "`data`: `{mute: true}`", body = MuteFlagEnvelope),
+        (status = 200, description = "`action`: `put`; `data`: `{mute: true}`", body = MuteFlagEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn ban(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -131,12 +130,12 @@ pub async fn ban(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
 }
 
 /// Lift mute-all.
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/ban", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/ban", tag = "chatroom moderation", operation_id = "chatrooms_unban",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "`data`: `{mute: false}`", body = MuteFlagEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn unban(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -164,12 +163,12 @@ async fn set_ban(req: HttpRequest, admin: AppAdmin, on: bool) -> ApiResult<HttpR
 // Blocks and whitelist
 
 /// List blocked users.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users", tag = "chatroom moderation", operation_id = "chatrooms_blocks",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "Blocked usernames", body = NamesEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn blocks(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -177,14 +176,14 @@ pub async fn blocks(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
 }
 
 /// Block one member: it leaves the room and cannot come back until unblocked.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{username}", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path), ("username" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{username}", tag = "chatroom moderation", operation_id = "chatrooms_block_one",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "The username: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
         (status = 200, description = "`data`: `{result: true, action: add_blocks, user, chatroomid}`", body = MemberResultEnvelope),
         (status = 400, description = "forbidden_op `users [X] are not members of this group!`", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op `forbidden operation on group owner!`", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn block_one(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -271,15 +270,15 @@ fn one_result(
 }
 
 /// Block up to 60 members.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users", tag = "chatroom moderation", operation_id = "chatrooms_block_many",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     request_body = UsernamesBody,
     responses(
         (status = 200, description = "`data`: `[{result, action: add_blocks, reason?, user, chatroomid}]`", body = MemberResultsEnvelope),
-        (status = 400, description = "invalid_parameter `userNames is more than max limit : 60`; forbidden_op: nobody is a member", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (`userNames is more than max limit : 60`, no usernames); forbidden_op: nobody is a member; illegal_argument; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 403, description = "forbidden_op `forbidden operation on group owner!`", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn block_many(
@@ -298,14 +297,13 @@ pub async fn block_many(
 }
 
 /// Unblock one user (`/u`: one result) or up to 60 (`/u1,u2`: an array).
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{username}", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path),
-           ("username" = String, Path, description = "One name, or up to 60 separated by `,` (`%2C`)")),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/blocks/users/{username}", tag = "chatroom moderation", operation_id = "chatrooms_unblock",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "One name, or up to 60 separated by `,` (`%2C`)", pattern = "^[a-zA-Z0-9_.-]{1,64}(,[a-zA-Z0-9_.-]{1,64})*$")),
     responses(
-        (status = 200, description = "`data`: `{result, action: remove_blocks, user, chatroomid}` or an array of them", body = MemberResultsEnvelope),
+        (status = 200, description = "One name: `data` is one `{result, action: remove_blocks, user, chatroomid}`; a comma list: an array of them", body = MemberResultOneOrManyEnvelope),
         (status = 400, description = "forbidden_op: the one user is not blocked; invalid_parameter `removeBlacklist: list size more than max limit : 60`", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn unblock(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -328,12 +326,12 @@ pub async fn unblock(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespons
 }
 
 /// List whitelisted users.
-#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users", tag = "chatroom moderation", operation_id = "chatrooms_whitelist",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     responses(
         (status = 200, description = "Whitelisted usernames", body = NamesEnvelope),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found `grpID X does not exist!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn whitelist(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -341,13 +339,14 @@ pub async fn whitelist(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespo
 }
 
 /// Whitelist one member.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users/{username}", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path), ("username" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users/{username}", tag = "chatroom moderation", operation_id = "chatrooms_whitelist_one",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "The username: 1–64 bytes of `[a-zA-Z0-9_.-]`", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     responses(
         (status = 200, description = "`data`: `{result: true, action: add_user_whitelist, user, chatroomid}`", body = MemberResultEnvelope),
         (status = 400, description = "forbidden_op `users [X] are not members of this group!`", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 403, description = "forbidden_op `forbidden operation on group owner!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn whitelist_one(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
@@ -355,14 +354,15 @@ pub async fn whitelist_one(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpR
 }
 
 /// Whitelist up to 60 members.
-#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path)),
+#[utoipa::path(post, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users", tag = "chatroom moderation", operation_id = "chatrooms_whitelist_many",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$")),
     request_body = UsernamesBody,
     responses(
         (status = 200, description = "`data`: `[{result, action: add_user_whitelist, reason?, user, chatroomid}]`", body = MemberResultsEnvelope),
-        (status = 400, description = "invalid_parameter `usernames size is more than max limit : 60`; forbidden_op: nobody is a member", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (`usernames size is more than max limit : 60`, no usernames); forbidden_op: nobody is a member; illegal_argument; json_parse", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 403, description = "forbidden_op `forbidden operation on group owner!`", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn whitelist_many(
@@ -381,14 +381,13 @@ pub async fn whitelist_many(
 }
 
 /// Remove users from the whitelist (`/u1,u2`, at most 60).
-#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users/{username}", tag = "chatroom moderation",
-    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path),
-           ("username" = String, Path, description = "Up to 60 names separated by `,` (`%2C`)")),
+#[utoipa::path(delete, path = "/{org_name}/{app_name}/chatrooms/{chatroom_id}/white/users/{username}", tag = "chatroom moderation", operation_id = "chatrooms_whitelist_remove",
+    params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "Up to 60 names separated by `,` (`%2C`)", pattern = "^[a-zA-Z0-9_.-]{1,64}(,[a-zA-Z0-9_.-]{1,64})*$")),
     responses(
         (status = 200, description = "`data`: `[{result, action: remove_user_whitelist, reason?, user, chatroomid}]`", body = MemberResultsEnvelope),
         (status = 400, description = "invalid_parameter `removeWhitelist size is more than max limit : 60`", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`)", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
 pub async fn whitelist_remove(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
