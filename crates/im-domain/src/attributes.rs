@@ -21,6 +21,11 @@ impl Patch {
         }
         let mut patch = Patch::default();
         for (k, v) in raw {
+            if k.contains('\0') || v.contains('\0') {
+                return Err(DomainError::illegal(
+                    "the attributes contain a NUL character (\\u0000)",
+                ));
+            }
             if k.is_empty() || k.len() > limits.member_attr_key_bytes {
                 return Err(DomainError::invalid(format!(
                     "the key {k} exceeds {} bytes",

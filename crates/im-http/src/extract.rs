@@ -267,26 +267,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     } else {
         bytes
     };
-    let value: serde_json::Value = serde_json::from_slice(text).map_err(body_error)?;
-    reject_nul(&value)?;
-    from_value(value)
-}
-
-/// PostgreSQL cannot store a NUL character in text, so no field or key may hold one.
-fn reject_nul(v: &serde_json::Value) -> ApiResult<()> {
-    use serde_json::Value;
-    let bad = || ApiError::illegal("the request body contains a NUL character (\\u0000)");
-    match v {
-        Value::String(s) if s.contains('\0') => Err(bad()),
-        Value::Array(items) => items.iter().try_for_each(reject_nul),
-        Value::Object(map) => map.iter().try_for_each(|(k, v)| {
-            if k.contains('\0') {
-                return Err(bad());
-            }
-            reject_nul(v)
-        }),
-        _ => Ok(()),
-    }
+    serde_json::from_slice(text).map_err(body_error)
 }
 
 /// Reads an already parsed JSON value (or part of one) as `T`; a wrong shape is

@@ -5,10 +5,14 @@ use serde::de::{self, Deserializer};
 use serde::Deserialize;
 use serde_json::Value;
 
-/// A string, or a number written as one. A boolean is refused: no string field means one.
+/// A string, or a number written as one. A boolean is refused: no string field means one. So
+/// is a NUL character, which PostgreSQL cannot store in text (every text field is read here).
 pub fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     match Option::<Value>::deserialize(d)? {
         None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.contains('\0') => Err(de::Error::custom(
+            "the text contains a NUL character (\\u0000)",
+        )),
         Some(Value::String(s)) => Ok(Some(s)),
         Some(Value::Number(n)) => Ok(Some(n.to_string())),
         Some(other) => Err(de::Error::custom(format!("expected a string, got {other}"))),
@@ -100,5 +104,6 @@ mod tests {
         assert!(parse(r#"{"s":[1]}"#).is_err());
         assert!(parse(r#"{"s":false}"#).is_err());
         assert!(parse(r#"{"s":true}"#).is_err());
+        assert!(parse(r#"{"s":"a\u0000b"}"#).is_err());
     }
 }

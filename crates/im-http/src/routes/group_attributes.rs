@@ -16,11 +16,23 @@ use utoipa::ToSchema;
 
 const KIND: RoomKind = RoomKind::Group;
 
+fn non_empty_object() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::Object)
+        .min_properties(Some(1))
+        .additional_properties(Some(
+            utoipa::openapi::schema::ObjectBuilder::new()
+                .schema_type(utoipa::openapi::schema::Type::String)
+                .max_length(Some(512)),
+        ))
+        .build()
+}
+
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SetAttributes {
     /// Keys (1–16 bytes) to values (≤ 512 bytes); `""` deletes the key.
     #[serde(default, rename = "metaData")]
-    #[schema(required = true, nullable = false, value_type = Object)]
+    #[schema(required = true, schema_with = non_empty_object)]
     pub meta_data: Option<Value>,
 }
 
@@ -28,7 +40,7 @@ pub struct SetAttributes {
 pub struct GetAttributes {
     /// Members to read, at most 10.
     #[serde(default)]
-    #[schema(required = true, nullable = false, value_type = Vec<String>, min_items = 1)]
+    #[schema(required = true, nullable = false, value_type = Vec<String>, min_items = 1, max_items = 10)]
     pub targets: Option<Vec<Value>>,
     /// Keys to read; none or `[]` means every key.
     #[serde(default)]

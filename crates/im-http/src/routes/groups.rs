@@ -77,7 +77,7 @@ pub struct CreateGroup {
     pub custom: Option<String>,
     /// Legacy: a client-chosen id, a positive integer (as a string or a number).
     #[serde(default, deserialize_with = "lenient::opt_string")]
-    #[schema(nullable = false, pattern = "^[0-9]{1,19}$")]
+    #[schema(nullable = false, pattern = "^[1-9][0-9]{0,17}$")]
     pub groupid: Option<String>,
 }
 

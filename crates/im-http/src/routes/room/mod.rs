@@ -163,6 +163,9 @@ pub(crate) fn path_user(req: &HttpRequest, name: &str) -> ApiResult<Username> {
 
 pub(crate) fn value_name(v: &Value) -> ApiResult<String> {
     match v {
+        Value::String(s) if s.contains('\0') => Err(ApiError::illegal(
+            "a username contains a NUL character (\\u0000)",
+        )),
         Value::String(s) => Ok(s.trim().to_owned()),
         Value::Number(n) => Ok(n.to_string()),
         other => Err(ApiError::invalid(format!("{other} is not a username"))),

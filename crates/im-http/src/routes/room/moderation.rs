@@ -301,7 +301,8 @@ pub async fn block_many(
     params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "One name, or up to 60 separated by `,` (`%2C`)", pattern = "^[a-zA-Z0-9_.-]{1,64}(,[a-zA-Z0-9_.-]{1,64})*$")),
     responses(
         (status = 200, description = "One name: `data` is one `{result, action: remove_blocks, user, chatroomid}`; a comma list: an array of them", body = MemberResultOneOrManyEnvelope),
-        (status = 400, description = "forbidden_op: the one user is not blocked; invalid_parameter `removeBlacklist: list size more than max limit : 60`", body = ErrorBody),
+        (status = 400, description = "forbidden_op: the one user is not blocked (chatrooms); invalid_parameter `removeBlacklist: list size more than max limit : 60`", body = ErrorBody),
+        (status = 403, description = "forbidden_op: the one user is not blocked (groups)", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
