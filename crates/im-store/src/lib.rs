@@ -67,6 +67,7 @@ const ANALYZED_TABLES: &[&str] = &[
     "room_mutes",
     "room_whitelist",
     "room_blocks",
+    "user_room_counts",
 ];
 
 /// Refreshes planner statistics of the tables that changed a lot since their last analyze, when

@@ -247,3 +247,64 @@ async fn racing_blocks_and_adds_never_leave_a_blocked_member(pool: PgPool) {
     }
     assert_eq!(consistent_count(&app, &other).await, 21);
 }
+
+/// Users whose kept room counts differ from their membership rows.
+async fn miscounted_users(app: &TestApp) -> i64 {
+    sqlx::query_scalar(
+        "select count(*) from (
+             select app, username, kind, count(*)::int as rows from room_members
+              group by app, username, kind) m
+           full join user_room_counts c using (app, username, kind)
+          where coalesce(m.rows, 0) <> coalesce(c.n, 0)",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "im_store::MIGRATOR")]
+async fn per_user_room_counts_equal_the_rows_after_racing_joins_leaves_blocks_and_deletes(
+    pool: PgPool,
+) {
+    let app = TestApp::spawn(pool).await;
+    let people = many("p", 12);
+    let a = setup(&app, "olga", &refs(&people[..6])).await;
+    let b = setup(&app, "olga", &refs(&people[6..])).await;
+    let c = setup(&app, "zed", &refs(&people[..3])).await;
+    let mut calls: Vec<(Method, String, Option<Value>)> = Vec::new();
+    for (i, p) in people.iter().enumerate() {
+        let (here, there) = if i % 2 == 0 { (&a, &b) } else { (&b, &a) };
+        calls.push((Method::POST, format!("/chatrooms/{there}/users/{p}"), None));
+        calls.push((Method::DELETE, format!("/chatrooms/{here}/users/{p}"), None));
+        if i % 3 == 0 {
+            calls.push((
+                Method::POST,
+                format!("/chatrooms/{here}/blocks/users/{p}"),
+                None,
+            ));
+        }
+    }
+    calls.push((
+        Method::POST,
+        format!("/chatrooms/{c}/users"),
+        Some(json!({"usernames": refs(&people[3..9])})),
+    ));
+    calls.push((Method::DELETE, format!("/chatrooms/{c}"), None));
+    calls.push((Method::DELETE, format!("/users/{}", people[11]), None));
+    let replies = concurrently(&app, calls).await;
+    for r in &replies {
+        assert!(
+            matches!(r.status.as_u16(), 200 | 400 | 403 | 404),
+            "{}: {}",
+            r.status,
+            r.body
+        );
+    }
+    assert_eq!(miscounted_users(&app).await, 0);
+    // The kept count is what the join limit reads: a user at the limit stays out.
+    let r = app
+        .get(&format!("/users/{}/joined_chatrooms", people[0]))
+        .await;
+    let joined = assert_envelope(&r, "get")["data"].as_array().unwrap().len();
+    assert!(joined <= 2, "{joined}");
+}

@@ -212,7 +212,8 @@ pub async fn joined_count(
     username: &Username,
 ) -> StoreResult<i64> {
     Ok(sqlx::query_scalar(
-        "select count(*) from room_members where app = $1 and username = $2 and kind = $3",
+        "select coalesce((select n::bigint from user_room_counts
+                            where app = $1 and username = $2 and kind = $3), 0)",
     )
     .bind(app)
     .bind(username.as_str())

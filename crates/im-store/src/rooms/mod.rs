@@ -161,8 +161,8 @@ async fn user_facts(
                          where m.app = $1 and m.room_id = $2 and m.username = n.name) as member,
                 exists (select 1 from room_blocks b
                          where b.app = $1 and b.room_id = $2 and b.username = n.name) as blocked,
-                (select count(*) from room_members j
-                  where j.app = $1 and j.username = n.name and j.kind = $3) as joined
+                coalesce((select c.n::bigint from user_room_counts c
+                  where c.app = $1 and c.username = n.name and c.kind = $3), 0) as joined
            from unnest($4::text[]) with ordinality as n(name, ord)
           order by n.ord",
     )
