@@ -9,9 +9,11 @@
 //! ```
 //!
 //! `auth`: `POST /token` and `GET /users/{u}` with 32 concurrent clients for 10 s each.
-//! `rooms N...`: for each size N, fills a chatroom to N members with 60-name batch adds, then
-//! times add one, remove one, member pages (page form and cursor form, first and deep page) and
-//! details.
+//! `rooms N...` / `groups N...`: for each size N, fills a chatroom (group) to N members with
+//! 60-name batch adds, then times add one, remove one, member pages (page form and cursor form,
+//! first and deep page) and details. Large groups need
+//! `IMSERVER__LIMITS__GROUP_MAXUSERS_CEILING=200000`.
+//! `joined-rooms N` / `joined-groups N`: one user in N rooms; times its first and last page.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{json, Value};
@@ -127,10 +129,17 @@ async fn register(ctx: &Ctx, names: &[String]) {
             .iter()
             .map(|n| json!({"username": n, "password": "pw"}))
             .collect();
-        let (s, b) = ctx
-            .send(reqwest::Method::POST, "/users", Some(&Value::Array(body)))
-            .await;
-        assert_eq!(s, 200, "{b}");
+        let body = Value::Array(body);
+        loop {
+            let (s, b) = ctx.send(reqwest::Method::POST, "/users", Some(&body)).await;
+            // Hashing is bounded: a 429 is retried after its Retry-After, as clients should.
+            if s == 429 {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            assert_eq!(s, 200, "{b}");
+            break;
+        }
     }
 }
 
@@ -166,7 +175,31 @@ async fn auth(ctx: Arc<Ctx>, creds: Value) {
     .await;
 }
 
-async fn rooms(ctx: Arc<Ctx>, sizes: Vec<usize>) {
+/// Which face of the room core to load: its path prefix, how to create one, where the new id is.
+#[derive(Clone, Copy)]
+struct Face {
+    prefix: &'static str,
+    group: bool,
+}
+
+impl Face {
+    fn create_body(self, name: &str, owner: &str, maxusers: usize, members: &[&String]) -> Value {
+        if self.group {
+            json!({"groupname": name, "description": "bench", "public": true, "owner": owner,
+                   "maxusers": maxusers, "members": members})
+        } else {
+            json!({"name": name, "description": "bench", "owner": owner, "maxusers": maxusers,
+                   "members": members})
+        }
+    }
+
+    fn id_of(self, b: &Value) -> String {
+        let field = if self.group { "groupid" } else { "id" };
+        b["data"][field].as_str().unwrap().to_owned()
+    }
+}
+
+async fn rooms(ctx: Arc<Ctx>, face: Face, sizes: Vec<usize>) {
     let max = sizes.iter().copied().max().unwrap_or(0);
     let names: Vec<String> = (0..max + 200).map(|i| format!("m{i:06}")).collect();
     let (s, b) = ctx
@@ -197,16 +230,16 @@ async fn rooms(ctx: Arc<Ctx>, sizes: Vec<usize>) {
         let _ = b;
     }
     for size in sizes {
-        println!("--- chatroom with {size} members");
+        println!("--- {} with {size} members", face.prefix);
         let (s, b) = ctx
             .send(
                 reqwest::Method::POST,
-                "/chatrooms",
-                Some(&json!({"name": format!("bench {size}"), "owner": names[0], "maxusers": size + 200})),
+                face.prefix,
+                Some(&face.create_body(&format!("bench {size}"), &names[0], size + 200, &[])),
             )
             .await;
         assert_eq!(s, 200, "{b}");
-        let id = b["data"]["id"].as_str().unwrap().to_owned();
+        let id = face.id_of(&b);
         let fill: Vec<&String> = names[1..size].iter().collect();
         let start = Instant::now();
         let mut samples = Vec::new();
@@ -215,7 +248,7 @@ async fn rooms(ctx: Arc<Ctx>, sizes: Vec<usize>) {
             let (s, b) = ctx
                 .send(
                     reqwest::Method::POST,
-                    &format!("/chatrooms/{id}/users"),
+                    &format!("{}/{id}/users", face.prefix),
                     Some(&json!({"usernames": chunk})),
                 )
                 .await;
@@ -229,20 +262,85 @@ async fn rooms(ctx: Arc<Ctx>, sizes: Vec<usize>) {
             fill_time,
         );
         println!("    filled to {size} in {:.1} s", fill_time.as_secs_f64());
-        measure(&ctx, &id, size, &names[max..max + 200]).await;
+        measure(&ctx, face, &id, size, &names[max..max + 200]).await;
         if let Some(secs) = std::env::var("LOADGEN_SETTLE_SECS")
             .ok()
             .and_then(|s| s.parse().ok())
         {
             println!("    (waiting {secs} s for autovacuum to analyze, then again)");
             tokio::time::sleep(Duration::from_secs(secs)).await;
-            measure(&ctx, &id, size, &names[max..max + 200]).await;
+            measure(&ctx, face, &id, size, &names[max..max + 200]).await;
         }
     }
 }
 
+/// One user in `n` rooms: fills them (each created with the user as its one member, owners
+/// spread so that nobody else reaches the join limit), then times the user's first and last
+/// page of joined rooms (20 per page).
+async fn joined(ctx: Arc<Ctx>, face: Face, n: usize) {
+    let owners: Vec<String> = (0..n.div_ceil(100)).map(|i| format!("jo{i:05}")).collect();
+    let mut all = owners.clone();
+    all.push("joiner".into());
+    register(&ctx, &all).await;
+    let joiner = "joiner".to_owned();
+    let t = Instant::now();
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (c, next, owners, joiner) = (ctx.clone(), next.clone(), owners.clone(), joiner.clone());
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    break;
+                }
+                let body = face.create_body(&format!("j{i}"), &owners[i / 100], 10, &[&joiner]);
+                let (s, b) = c
+                    .send(reqwest::Method::POST, face.prefix, Some(&body))
+                    .await;
+                assert_eq!(s, 200, "{b}");
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    println!(
+        "--- one user in {n} rooms of {} (made in {:.1} s)",
+        face.prefix,
+        t.elapsed().as_secs_f64()
+    );
+    let path = if face.group {
+        "/chatgroups/users/joiner".to_owned()
+    } else {
+        "/users/joiner/joined_chatrooms".to_owned()
+    };
+    let last = n.div_ceil(20);
+    for (label, p) in [
+        (
+            "joined, first page (pagesize=20)",
+            format!("{path}?pagenum=1&pagesize=20"),
+        ),
+        (
+            "joined, last page (pagesize=20)",
+            format!("{path}?pagenum={last}&pagesize=20"),
+        ),
+    ] {
+        timed(label, 200, |_| {
+            let c = ctx.clone();
+            let p = p.clone();
+            async move {
+                let (s, b) = c.send(reqwest::Method::GET, &p, None).await;
+                assert_eq!(s, 200, "{b}");
+            }
+        })
+        .await;
+    }
+}
+
 /// Times single-member and read operations on a filled room.
-async fn measure(ctx: &Arc<Ctx>, id: &str, size: usize, spare: &[String]) {
+async fn measure(ctx: &Arc<Ctx>, face: Face, id: &str, size: usize, spare: &[String]) {
+    let pre = face.prefix;
     {
         let id = id.to_owned();
 
@@ -255,7 +353,7 @@ async fn measure(ctx: &Arc<Ctx>, id: &str, size: usize, spare: &[String]) {
                 let c = ctx.clone();
                 let (id, u, m) = (id.clone(), spare[i].clone(), method.clone());
                 async move {
-                    let (s, b) = c.send(m, &format!("/chatrooms/{id}/users/{u}"), None).await;
+                    let (s, b) = c.send(m, &format!("{pre}/{id}/users/{u}"), None).await;
                     assert_eq!(s, 200, "{b}");
                 }
             })
@@ -265,17 +363,17 @@ async fn measure(ctx: &Arc<Ctx>, id: &str, size: usize, spare: &[String]) {
         for (label, path) in [
             (
                 "page form, first page (pagesize=100)",
-                format!("/chatrooms/{id}/users?pagenum=1&pagesize=100"),
+                format!("{pre}/{id}/users?pagenum=1&pagesize=100"),
             ),
             (
                 "page form, last page (pagesize=100)",
-                format!("/chatrooms/{id}/users?pagenum={deep}&pagesize=100"),
+                format!("{pre}/{id}/users?pagenum={deep}&pagesize=100"),
             ),
             (
                 "cursor form, first page (limit=100)",
-                format!("/chatrooms/{id}/users?version=v3&limit=100"),
+                format!("{pre}/{id}/users?version=v3&limit=100"),
             ),
-            ("details (GET /chatrooms/{id})", format!("/chatrooms/{id}")),
+            ("details (GET /{id})", format!("{pre}/{id}")),
         ] {
             timed(label, 200, |_| {
                 let c = ctx.clone();
@@ -292,8 +390,8 @@ async fn measure(ctx: &Arc<Ctx>, id: &str, size: usize, spare: &[String]) {
         let mut last_cursor = None;
         loop {
             let p = match &cursor {
-                Some(c) => format!("/chatrooms/{id}/users?version=v3&limit=100&cursor={c}"),
-                None => format!("/chatrooms/{id}/users?version=v3&limit=100"),
+                Some(c) => format!("{pre}/{id}/users?version=v3&limit=100&cursor={c}"),
+                None => format!("{pre}/{id}/users?version=v3&limit=100"),
             };
             let (_, b) = ctx.send(reqwest::Method::GET, &p, None).await;
             match b["cursor"].as_str() {
@@ -305,7 +403,7 @@ async fn measure(ctx: &Arc<Ctx>, id: &str, size: usize, spare: &[String]) {
             }
         }
         if let Some(c) = cursor.or(last_cursor) {
-            let path = format!("/chatrooms/{id}/users?version=v3&limit=100&cursor={c}");
+            let path = format!("{pre}/{id}/users?version=v3&limit=100&cursor={c}");
             timed("cursor form, last page (limit=100)", 200, |_| {
                 let c = ctx.clone();
                 let p = path.clone();
@@ -319,11 +417,27 @@ async fn measure(ctx: &Arc<Ctx>, id: &str, size: usize, spare: &[String]) {
     }
 }
 
+fn face_of(scenario: &str) -> Face {
+    if scenario.contains("groups") {
+        Face {
+            prefix: "/chatgroups",
+            group: true,
+        }
+    } else {
+        Face {
+            prefix: "/chatrooms",
+            group: false,
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
-        eprintln!("usage: loadgen BASE_URL CREDS_JSON (auth | rooms N...)");
+        eprintln!(
+            "usage: loadgen BASE_URL CREDS_JSON (auth | rooms N... | groups N... | joined-rooms N | joined-groups N)"
+        );
         std::process::exit(2);
     }
     let creds: Value = serde_json::from_str(&std::fs::read_to_string(&args[2]).unwrap()).unwrap();
@@ -358,9 +472,14 @@ async fn main() {
     });
     match args[3].as_str() {
         "auth" => auth(ctx, creds).await,
-        "rooms" => {
+        "rooms" | "groups" => {
+            let face = face_of(&args[3]);
             let sizes = args[4..].iter().map(|s| s.parse().unwrap()).collect();
-            rooms(ctx, sizes).await
+            rooms(ctx, face, sizes).await
+        }
+        "joined-rooms" | "joined-groups" => {
+            let face = face_of(&args[3]);
+            joined(ctx, face, args[4].parse().unwrap()).await
         }
         other => {
             eprintln!("unknown scenario {other}");

@@ -261,12 +261,16 @@ pub async fn joined(
     {
         return Err(room::user_not_found(username.as_str()).into());
     }
+    // The page is cut from the index alone, then only its rooms are read.
     Ok(sqlx::query_as::<_, Room>(&format!(
-        "select {} from room_members m
-           join rooms r on r.app = m.app and r.id = m.room_id
-          where m.app = $1 and m.username = $2 and m.kind = $3
-          order by m.joined_at desc, m.room_id desc
-          offset $4 limit $5",
+        "with page as materialized (
+             select room_id, joined_at from room_members
+              where app = $1 and username = $2 and kind = $3
+              order by joined_at desc, room_id desc
+              offset $4 limit $5)
+         select {} from page p
+           join rooms r on r.app = $1 and r.id = p.room_id
+          order by p.joined_at desc, p.room_id desc",
         columns_of("r")
     ))
     .bind(app)
