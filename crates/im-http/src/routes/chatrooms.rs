@@ -5,11 +5,10 @@ use super::room::*;
 use crate::envelope::Envelope;
 use crate::envelope_schema;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{cursor, state, AppAdmin, Body, QueryParams};
+use crate::extract::{state, AppAdmin, Body, QueryParams};
 use crate::lenient;
 use actix_web::{HttpRequest, HttpResponse};
 use im_domain::room::{self, RoomKind};
-use im_domain::Username;
 use im_store::rooms::{self as store, NewRoom, Room, RoomUpdate};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -252,20 +251,7 @@ pub async fn create(
     room::check_bytes("custom", &custom, limits.chatroom_custom_bytes)?;
     let owner = required_user(body.owner, "owner")?;
     let maxusers = room::maxusers(KIND, body.maxusers, limits)?;
-    let members = match body.members {
-        None => Vec::new(),
-        Some(list) => {
-            let mut out: Vec<Username> = Vec::new();
-            for v in &list {
-                let raw = value_name(v)?;
-                out.push(
-                    Username::parse(&raw)
-                        .map_err(|_| ApiError::from(room::user_not_found(&raw)))?,
-                );
-            }
-            out
-        }
-    };
+    let members = names_of(&body.members.unwrap_or_default())?;
     let created = store::create(
         &st.pool,
         admin.tenant.id,
@@ -304,19 +290,7 @@ pub async fn create(
     ),
     security(("app_token" = [])))]
 pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResult<HttpResponse> {
-    let st = state(&req)?;
-    let limit = q.int("limit", 10, 1, 1000)?;
-    let after = q.get("cursor").map(|c| cursor::decode(c, 1)).transpose()?;
-    let (rooms, more) = store::page(
-        &st.pool,
-        admin.tenant.id,
-        KIND,
-        after.map(|c| c[0]),
-        limit,
-        false,
-    )
-    .await?;
-    let next = cursor::next(more, &rooms, |r| r.id);
+    let (rooms, next) = rooms_page(&req, &admin, &q, 1000, false).await?;
     let data: Vec<ChatroomSummary> = rooms
         .into_iter()
         .map(|r| ChatroomSummary {

@@ -6,11 +6,11 @@ use super::room::*;
 use crate::envelope::Envelope;
 use crate::envelope_schema;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{cursor, from_value, state, AppAdmin, Body, QueryParams};
+use crate::extract::{from_value, state, AppAdmin, Body, QueryParams};
 use crate::lenient;
 use actix_web::{HttpRequest, HttpResponse};
 use im_domain::room::{self, RoomId, RoomKind};
-use im_domain::{Limits, Username};
+use im_domain::Limits;
 use im_store::rooms::{self as store, Flags, NewRoom, Room, RoomUpdate};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -296,12 +296,7 @@ pub async fn create(
             limits.group_create_members
         )));
     }
-    let mut members = Vec::with_capacity(list.len());
-    for v in &list {
-        let raw = value_name(v)?;
-        members
-            .push(Username::parse(&raw).map_err(|_| ApiError::from(room::user_not_found(&raw)))?);
-    }
+    let members = names_of(&list)?;
     let flags = Flags {
         public,
         membersonly: body
@@ -351,19 +346,7 @@ pub async fn create(
     ),
     security(("app_token" = [])))]
 pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResult<HttpResponse> {
-    let st = state(&req)?;
-    let limit = q.int("limit", 10, 1, 100)?;
-    let after = q.get("cursor").map(|c| cursor::decode(c, 1)).transpose()?;
-    let (rows, more) = store::page(
-        &st.pool,
-        admin.tenant.id,
-        KIND,
-        after.map(|c| c[0]),
-        limit,
-        true,
-    )
-    .await?;
-    let next = cursor::next(more, &rows, |r| r.id);
+    let (rows, next) = rooms_page(&req, &admin, &q, 100, true).await?;
     let t = &admin.tenant;
     let data: Vec<GroupSummary> = rows
         .into_iter()

@@ -70,8 +70,8 @@ pub async fn attributes_of(
     id: RoomId,
     name: &Username,
 ) -> StoreResult<Attributes> {
-    let mut conn = pool.acquire().await?;
     require(pool, app, kind, id).await?;
+    let mut conn = pool.acquire().await?;
     Ok(decode(
         require_member(&mut conn, app, kind, id, name).await?,
     ))

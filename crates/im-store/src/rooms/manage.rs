@@ -230,16 +230,20 @@ pub async fn is_member(
     id: RoomId,
     username: &Username,
 ) -> StoreResult<bool> {
-    require(pool, app, kind, id).await?;
-    let (exists, member): (bool, bool) = sqlx::query_as(
-        "select exists (select 1 from users where app = $1 and username = $3),
+    let (room_exists, exists, member): (bool, bool, bool) = sqlx::query_as(
+        "select exists (select 1 from rooms where app = $1 and kind = $4 and id = $2),
+                exists (select 1 from users where app = $1 and username = $3),
                 exists (select 1 from room_members where app = $1 and room_id = $2 and username = $3)",
     )
     .bind(app)
     .bind(id.get())
     .bind(username.as_str())
+    .bind(kind.as_str())
     .fetch_one(pool)
     .await?;
+    if !room_exists {
+        return Err(room::room_not_found(id).into());
+    }
     if !exists {
         return Err(room::user_not_found(username.as_str()).into());
     }

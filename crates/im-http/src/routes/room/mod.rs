@@ -185,8 +185,14 @@ pub(crate) fn body_names(
     if list.len() > max {
         return Err(ApiError::invalid(format!("{too_many} : {max}")));
     }
+    names_of(&list)
+}
+
+/// Usernames from a JSON list, repeats dropped; a name that cannot be a username cannot exist
+/// either (404).
+pub(crate) fn names_of(list: &[Value]) -> ApiResult<Vec<Username>> {
     let mut out: Vec<Username> = Vec::with_capacity(list.len());
-    for v in &list {
+    for v in list {
         let raw = value_name(v)?;
         let name = Username::parse(&raw).map_err(|_| ApiError::from(room::user_not_found(&raw)))?;
         if !out.contains(&name) {
@@ -194,6 +200,34 @@ pub(crate) fn body_names(
         }
     }
     Ok(out)
+}
+
+/// One page of the app's rooms of the scope's kind (`limit` in `[1, max_limit]`, default 10,
+/// `cursor` from the previous page), and the cursor of the next page when one follows.
+pub(crate) async fn rooms_page(
+    req: &HttpRequest,
+    admin: &AppAdmin,
+    q: &QueryParams,
+    max_limit: i64,
+    newest_first: bool,
+) -> ApiResult<(Vec<im_store::rooms::Room>, Option<String>)> {
+    let st = crate::extract::state(req)?;
+    let limit = q.int("limit", 10, 1, max_limit)?;
+    let after = q
+        .get("cursor")
+        .map(|c| crate::extract::cursor::decode(c, 1))
+        .transpose()?;
+    let (rows, more) = im_store::rooms::page(
+        &st.pool,
+        admin.tenant.id,
+        face(req).kind,
+        after.map(|c| c[0]),
+        limit,
+        newest_first,
+    )
+    .await?;
+    let next = crate::extract::cursor::next(more, &rows, |r| r.id);
+    Ok((rows, next))
 }
 
 pub(crate) fn required_user(raw: Option<String>, field: &str) -> ApiResult<Username> {
