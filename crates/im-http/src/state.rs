@@ -23,6 +23,8 @@ pub struct HttpConfig {
     pub argon2: Argon2Config,
     pub limits: Limits,
     pub guards: GuardConfig,
+    /// Which database is in use, as `/ready` shows it (never with a password).
+    pub database: String,
 }
 
 impl Default for HttpConfig {
@@ -35,6 +37,7 @@ impl Default for HttpConfig {
             argon2: Argon2Config::default(),
             limits: Limits::default(),
             guards: GuardConfig::default(),
+            database: String::new(),
         }
     }
 }

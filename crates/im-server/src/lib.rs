@@ -1,5 +1,6 @@
 //! Startup of the `imserver` binary: configuration, database, signing keys, HTTP server.
 
+pub mod embedded;
 pub mod provision;
 pub mod settings;
 pub mod telemetry;
@@ -14,16 +15,19 @@ use sqlx::PgPool;
 use std::net::TcpListener;
 use std::time::Duration;
 
-/// Creates the database when configured to, opens the pool and applies migrations.
-pub async fn prepare_database(settings: &Settings) -> anyhow::Result<PgPool> {
+/// Creates the database of `url` when configured to, opens the pool and applies migrations.
+pub async fn prepare_database(settings: &Settings, url: &str) -> anyhow::Result<PgPool> {
     let db = &settings.database;
     if db.create_if_missing {
-        im_store::ensure_database(&db.url).await.context(
-            "could not reach PostgreSQL to check the database (is it running? see database.url)",
-        )?;
+        im_store::ensure_database(url).await.with_context(|| {
+            format!(
+                "could not reach PostgreSQL at {} to check the database",
+                embedded::redact(url)
+            )
+        })?;
     }
     let pool = im_store::pool(
-        &db.url,
+        url,
         db.max_connections,
         Duration::from_secs(db.acquire_timeout_secs),
     )
@@ -59,9 +63,20 @@ pub struct Application {
 impl Application {
     /// Binds `server.bind:server.port` (port 0 picks a free one) and starts serving.
     pub async fn build(settings: &Settings, pool: PgPool) -> anyhow::Result<Self> {
+        Self::build_on(settings, pool, "the given pool").await
+    }
+
+    /// The same, saying in `/ready` which database is in use.
+    pub async fn build_on(
+        settings: &Settings,
+        pool: PgPool,
+        database: &str,
+    ) -> anyhow::Result<Self> {
         let tokens = token_service(settings, &pool).await?;
+        let mut config = settings.http();
+        config.database = database.to_owned();
         let state = web::Data::new(
-            AppState::new(pool, tokens, settings.http()).map_err(|e| anyhow::anyhow!("{e}"))?,
+            AppState::new(pool, tokens, config).map_err(|e| anyhow::anyhow!("{e}"))?,
         );
         let addr = format!("{}:{}", settings.server.bind, settings.server.port);
         let listener =

@@ -4,8 +4,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use im_http::auth::Hasher;
 use im_server::settings::Settings;
-use im_server::{provision, telemetry, Application};
+use im_server::{embedded, provision, telemetry, Application};
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 #[derive(Parser)]
 #[command(
@@ -69,12 +70,35 @@ enum AppCommand {
     },
 }
 
+/// Errors end the process with one line on stderr.
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> ExitCode {
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("imserver: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    let mut settings = Settings::load(cli.config.as_deref()).context("loading configuration")?;
+    let settings = Settings::load(cli.config.as_deref()).context("loading configuration")?;
     telemetry::init(settings.server.log_format, &settings.server.log_level);
-    match cli.command.unwrap_or(Command::Serve {
+    let db = embedded::resolve(&settings.database).await?;
+    tracing::info!(database = %db.label, "database");
+    let result = command(settings, cli.command, &db).await;
+    db.stop();
+    result
+}
+
+async fn command(
+    mut settings: Settings,
+    command: Option<Command>,
+    db: &embedded::Database,
+) -> anyhow::Result<()> {
+    match command.unwrap_or(Command::Serve {
         port: None,
         bind: None,
     }) {
@@ -85,20 +109,20 @@ async fn main() -> anyhow::Result<()> {
             if let Some(b) = bind {
                 settings.server.bind = b;
             }
-            serve(settings).await
+            serve(settings, db).await
         }
         Command::Migrate => {
-            im_server::prepare_database(&settings).await?;
+            im_server::prepare_database(&settings, &db.url).await?;
             println!("migrations applied");
             Ok(())
         }
-        Command::App { command } => app_command(settings, command).await,
+        Command::App { command } => app_command(settings, command, &db.url).await,
     }
 }
 
-async fn serve(settings: Settings) -> anyhow::Result<()> {
-    let pool = im_server::prepare_database(&settings).await?;
-    let app = Application::build(&settings, pool.clone()).await?;
+async fn serve(settings: Settings, db: &embedded::Database) -> anyhow::Result<()> {
+    let pool = im_server::prepare_database(&settings, &db.url).await?;
+    let app = Application::build_on(&settings, pool.clone(), &db.label).await?;
     im_server::spawn_statistics_keeper(
         pool.clone(),
         std::time::Duration::from_secs(settings.database.analyze_interval_secs),
@@ -126,8 +150,8 @@ fn print_credentials(c: &provision::Credentials) {
     println!("  client_secret: {}", c.client_secret);
 }
 
-async fn app_command(settings: Settings, command: AppCommand) -> anyhow::Result<()> {
-    let pool = im_server::prepare_database(&settings).await?;
+async fn app_command(settings: Settings, command: AppCommand, url: &str) -> anyhow::Result<()> {
+    let pool = im_server::prepare_database(&settings, url).await?;
     let hasher = Hasher::new(settings.auth.argon2).map_err(|e| anyhow::anyhow!("{e}"))?;
     match command {
         AppCommand::Create { org, app, json } => {

@@ -60,7 +60,18 @@ impl Default for ServerSettings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DatabaseSettings {
-    pub url: String,
+    /// The PostgreSQL to use. When unset (and `DATABASE_URL` too), `default_url` is tried, and
+    /// when no login works there, a private PostgreSQL runs in `embedded_dir`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The usual local server, tried when `url` is unset.
+    pub default_url: String,
+    /// Data directory of the private PostgreSQL (relative to the working directory).
+    pub embedded_dir: String,
+    /// Where `initdb`, `postgres` and `pg_ctl` are; when unset, `pg_config --bindir`, `PATH`
+    /// and the usual install paths are searched.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedded_bin_dir: Option<String>,
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
     /// Create the database on start when it does not exist.
@@ -73,7 +84,10 @@ pub struct DatabaseSettings {
 impl Default for DatabaseSettings {
     fn default() -> Self {
         Self {
-            url: "postgres://postgres@127.0.0.1:5432/imserver".into(),
+            url: None,
+            default_url: "postgres://postgres@127.0.0.1:5432/imserver".into(),
+            embedded_dir: "imserver-data/postgres".into(),
+            embedded_bin_dir: None,
             max_connections: 20,
             acquire_timeout_secs: 5,
             create_if_missing: true,
@@ -139,6 +153,7 @@ impl Settings {
             argon2: self.auth.argon2,
             limits: self.limits.clone(),
             guards: self.guards,
+            database: String::new(),
         }
     }
 }
@@ -181,5 +196,24 @@ mod tests {
         assert_eq!(layered.limits.batch_add, 30);
 
         assert!(Settings::load(Some(&dir.join("missing.toml"))).is_err());
+    }
+
+    #[test]
+    fn the_example_configuration_loads_and_names_no_database_url() {
+        let example =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/imserver.example.toml");
+        let text = std::fs::read_to_string(&example).unwrap();
+        let parsed: Settings = config::Config::builder()
+            .add_source(config::File::from_str(&text, config::FileFormat::Toml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        assert_eq!(parsed.database.url, None);
+        assert_eq!(
+            parsed.database.default_url,
+            DatabaseSettings::default().default_url
+        );
+        assert_eq!(parsed.database.embedded_dir, "imserver-data/postgres");
     }
 }

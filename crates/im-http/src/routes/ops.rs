@@ -10,13 +10,21 @@ pub struct Health {
     /// `ok`, or `unavailable` when the database does not answer.
     #[schema(example = "ok")]
     pub status: &'static str,
+    /// `/ready` only: which database is in use (`configured …`, `default …` or `private
+    /// PostgreSQL in …`), never with a password.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub database: Option<String>,
 }
 
 /// The process is alive.
 #[utoipa::path(get, path = "/health", tag = "operations",
     responses((status = 200, description = "Alive", body = Health)))]
 pub async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(Health { status: "ok" })
+    HttpResponse::Ok().json(Health {
+        status: "ok",
+        database: None,
+    })
 }
 
 /// The database answers.
@@ -29,12 +37,16 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let ok = !state.guards.db.is_down()
         && crate::guard::probe(&state.pool, std::time::Duration::from_secs(1)).await;
     if ok {
-        HttpResponse::Ok().json(Health { status: "ok" })
+        HttpResponse::Ok().json(Health {
+            status: "ok",
+            database: Some(state.config.database.clone()),
+        })
     } else {
         HttpResponse::ServiceUnavailable()
             .insert_header((actix_web::http::header::RETRY_AFTER, "1"))
             .json(Health {
                 status: "unavailable",
+                database: Some(state.config.database.clone()),
             })
     }
 }

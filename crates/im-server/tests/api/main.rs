@@ -6,6 +6,7 @@ mod chatroom_members;
 mod chatroom_moderation;
 mod chatrooms;
 mod cli;
+mod embedded;
 mod groups;
 mod groups_attributes;
 mod groups_concurrency;

@@ -1,0 +1,261 @@
+//! The default setup: with no database configured and nothing usable at the default address,
+//! `imserver` runs a private PostgreSQL of its own, stops it when it stops, and finds it again.
+
+use crate::cli::database_url;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A fresh directory under the system temp dir (short, so the socket path fits), removed on
+/// drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(tag: &str) -> Scratch {
+        let p = std::env::temp_dir().join(format!(
+            "imsrv-{tag}-{}-{}",
+            std::process::id(),
+            rand_suffix()
+        ));
+        std::fs::create_dir_all(&p).unwrap();
+        Scratch(p)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn rand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos() as u64
+}
+
+/// `imserver ARGS` with no database configured: the default address is a free port where
+/// nothing answers, the private server lives in `dir/pg`.
+fn unconfigured(dir: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_imserver"));
+    c.args(args)
+        .env_remove("DATABASE_URL")
+        .env_remove("IMSERVER__DATABASE__URL")
+        .env(
+            "IMSERVER__DATABASE__DEFAULT_URL",
+            format!("postgres://postgres@127.0.0.1:{}/imserver", free_port()),
+        )
+        .env("IMSERVER__DATABASE__EMBEDDED_DIR", dir.join("pg"))
+        .env("IMSERVER__AUTH__ARGON2__MEMORY_KIB", "256")
+        .env("IMSERVER__AUTH__ARGON2__ITERATIONS", "1");
+    c
+}
+
+/// A running `imserver serve`, with its stdout lines.
+struct Served {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    base: String,
+}
+
+impl Served {
+    fn start(dir: &Path) -> Served {
+        let port = free_port();
+        let mut child = unconfigured(dir, &["serve", "--port", &port.to_string()])
+            .arg("--bind")
+            .arg("127.0.0.1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Served {
+            child,
+            lines,
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// Waits for `/ready` (initdb on a busy machine takes a while) and answers its body.
+    async fn ready(&mut self, client: &reqwest::Client) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                panic!("imserver exited before it was ready: {status}");
+            }
+            if let Ok(r) = client.get(format!("{}/ready", self.base)).send().await {
+                if r.status() == 200 {
+                    return r.json().await.unwrap();
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("imserver was not ready within 120 s");
+    }
+
+    /// Everything printed so far.
+    fn printed(&self) -> Vec<String> {
+        self.lines.try_iter().collect()
+    }
+
+    /// The lines printed up to the first that contains `needle` (within 30 s).
+    fn printed_until(&self, needle: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(30)) {
+            let done = line.contains(needle);
+            out.push(line);
+            if done {
+                return out;
+            }
+        }
+        panic!("{needle} was never printed: {out:?}");
+    }
+
+    /// SIGTERM, then waits for a clean exit.
+    fn stop(mut self) {
+        let pid = self.child.id().to_string();
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success());
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "imserver exited with {status}");
+                return;
+            }
+            assert!(Instant::now() < deadline, "imserver did not stop");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+fn credential(lines: &[String], key: &str) -> String {
+    lines
+        .iter()
+        .find_map(|l| l.trim().strip_prefix(&format!("{key}:")))
+        .unwrap_or_else(|| panic!("no {key} in {lines:?}"))
+        .trim()
+        .to_owned()
+}
+
+async fn token(client: &reqwest::Client, base: &str, id: &str, secret: &str) -> String {
+    let r: Value = client
+        .post(format!("{base}/demo/demo/token"))
+        .json(
+            &json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    r["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn with_nothing_configured_a_private_postgres_serves_and_keeps_the_data_across_restarts() {
+    let dir = Scratch::new("emb");
+    let client = reqwest::Client::new();
+
+    let mut first = Served::start(&dir.0);
+    let ready = first.ready(&client).await;
+    let db = ready["database"].as_str().unwrap_or_default().to_owned();
+    assert!(db.starts_with("private PostgreSQL in "), "{ready}");
+    assert!(db.contains(&dir.0.join("pg").display().to_string()), "{db}");
+    assert!(dir.0.join("pg/PG_VERSION").is_file());
+    let printed = first.printed_until("client_secret:");
+    let (id, secret) = (
+        credential(&printed, "client_id"),
+        credential(&printed, "client_secret"),
+    );
+    let tok = token(&client, &first.base, &id, &secret).await;
+    let r = client
+        .post(format!("{}/demo/demo/users", first.base))
+        .bearer_auth(&tok)
+        .json(&json!({"username": "keeper", "password": "pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    first.stop();
+    assert!(
+        !dir.0.join("pg/postmaster.pid").exists(),
+        "the private PostgreSQL was not stopped"
+    );
+
+    let mut second = Served::start(&dir.0);
+    second.ready(&client).await;
+    assert!(
+        !second.printed().iter().any(|l| l.contains("demo app")),
+        "a second demo app was created"
+    );
+    let tok = token(&client, &second.base, &id, &secret).await;
+    let r = client
+        .get(format!("{}/demo/demo/users/keeper", second.base))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    second.stop();
+    assert!(!dir.0.join("pg/postmaster.pid").exists());
+}
+
+#[tokio::test]
+async fn without_postgres_binaries_the_error_is_one_line_naming_the_package() {
+    let dir = Scratch::new("nobin");
+    let out = unconfigured(&dir.0, &["migrate"])
+        .env("IMSERVER__DATABASE__EMBEDDED_BIN_DIR", dir.0.join("none"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.trim_end().lines().last().unwrap_or_default();
+    assert!(last.starts_with("imserver: "), "{err}");
+    assert!(
+        last.contains("install the PostgreSQL server package"),
+        "{last}"
+    );
+    assert!(last.contains("postgresql"), "{last}");
+    assert!(!dir.0.join("pg").exists(), "something was created");
+}
+
+#[sqlx::test(migrator = "im_store::MIGRATOR")]
+async fn a_configured_url_starts_no_private_server(pool: PgPool) {
+    let dir = Scratch::new("conf");
+    let out = unconfigured(&dir.0, &["migrate"])
+        .env("DATABASE_URL", database_url(&pool))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("configured postgres://"), "{err}");
+    assert!(!dir.0.join("pg").exists(), "a private server was set up");
+}
