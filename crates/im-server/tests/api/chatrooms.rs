@@ -58,15 +58,6 @@ pub async fn members(app: &TestApp, id: &str) -> Vec<String> {
         .collect()
 }
 
-/// Strings of a JSON array.
-pub fn strings(v: &Value) -> Vec<String> {
-    v.as_array()
-        .unwrap_or_else(|| panic!("not an array: {v}"))
-        .iter()
-        .map(|s| s.as_str().unwrap().to_owned())
-        .collect()
-}
-
 fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }

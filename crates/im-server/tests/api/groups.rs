@@ -78,14 +78,6 @@ pub async fn add(app: &TestApp, id: &str, user: &str) -> Reply {
     .await
 }
 
-pub async fn add_batch(app: &TestApp, id: &str, usernames: Value) -> Reply {
-    app.post(
-        &format!("/chatgroups/{id}/users"),
-        json!({"usernames": usernames}),
-    )
-    .await
-}
-
 /// A POST with no body.
 pub async fn post_empty(app: &TestApp, path: &str) -> Reply {
     app.call(Method::POST, path, None).await
