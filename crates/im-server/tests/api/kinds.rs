@@ -19,6 +19,8 @@ pub struct Kind {
     pub noun: &'static str,
     /// The URL segment: `/chatrooms/…` or `/chatgroups/…`.
     pub segment: &'static str,
+    /// The name field of a create body (an update takes `name` for both).
+    pub name_key: &'static str,
     /// The plural in `has joined too many {plural}!`.
     pub plural: &'static str,
     /// The room id key in the answers to a create and a delete and in the result of one member
@@ -36,11 +38,14 @@ pub struct Kind {
     pub member_page: (usize, usize),
     /// The `action` of the answer to `POST …/ban`.
     pub ban_action: &'static str,
+    /// `maxusers` of a room created without one.
+    pub default_maxusers: i64,
 }
 
 pub const CHATROOM: Kind = Kind {
     noun: "chatroom",
     segment: "chatrooms",
+    name_key: "name",
     plural: "chatrooms",
     id_key: "id",
     list_key: "chatroomid",
@@ -48,11 +53,13 @@ pub const CHATROOM: Kind = Kind {
     batch_remove: 100,
     member_page: (1000, 1000),
     ban_action: "put",
+    default_maxusers: 1000,
 };
 
 pub const GROUP: Kind = Kind {
     noun: "group",
     segment: "chatgroups",
+    name_key: "groupname",
     plural: "groups",
     id_key: "groupid",
     list_key: "groupid",
@@ -60,6 +67,7 @@ pub const GROUP: Kind = Kind {
     batch_remove: 60,
     member_page: (10, 100),
     ban_action: "post",
+    default_maxusers: 2000,
 };
 
 /// Runs each `async fn name(kind: Kind, pool: PgPool)` named as two tests over a fresh
@@ -86,6 +94,15 @@ impl Kind {
         self == GROUP
     }
 
+    /// The other kind.
+    pub fn other(self) -> Kind {
+        if self.is_group() {
+            CHATROOM
+        } else {
+            GROUP
+        }
+    }
+
     /// `/{segment}` + `path`, e.g. `kind.path("")` or `kind.path("/999999/users")`.
     pub fn path(self, path: &str) -> String {
         format!("/{}{path}", self.segment)
@@ -94,6 +111,25 @@ impl Kind {
     /// `/{segment}/{id}` + `path`.
     pub fn at(self, id: &str, path: &str) -> String {
         format!("/{}/{id}{path}", self.segment)
+    }
+
+    /// A create body with the fields this kind requires, and this name.
+    pub fn body(self, name: &str, owner: &str, members: &[&str]) -> Value {
+        if self.is_group() {
+            json!({"groupname": name, "description": "about", "public": true,
+                   "owner": owner, "members": members})
+        } else {
+            json!({"name": name, "description": "d", "owner": owner, "members": members})
+        }
+    }
+
+    /// Creates a room from this body and returns its id.
+    pub async fn create(self, app: &TestApp, body: Value) -> String {
+        if self.is_group() {
+            crate::groups::create_group(app, body).await
+        } else {
+            crate::chatrooms::create(app, body).await
+        }
     }
 
     /// Creates a room with this owner and these members (all registered) and returns its id.
@@ -118,6 +154,15 @@ impl Kind {
         let app = TestApp::spawn(pool).await;
         let id = self.setup(&app, owner, members).await;
         (app, id)
+    }
+
+    /// The name a room gets from [`Kind::room`].
+    pub fn room_name(self) -> &'static str {
+        if self.is_group() {
+            "group"
+        } else {
+            "room"
+        }
     }
 
     /// Caps how many rooms of this kind one user may be in.
@@ -152,6 +197,12 @@ impl Kind {
             assert_eq!(b["count"], ids.len(), "{b}");
             ids
         }
+    }
+
+    /// How many rooms the list of all rooms of this kind shows.
+    pub async fn total(self, app: &TestApp) -> usize {
+        let r = app.get(&self.path("?limit=100")).await;
+        assert_envelope(&r, "get")["data"].as_array().unwrap().len()
     }
 
     /// The details of one room.
