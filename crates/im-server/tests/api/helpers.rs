@@ -197,6 +197,31 @@ pub fn assert_error(r: &Reply, status: u16, error: &str) -> String {
     r.body["error_description"].as_str().unwrap().to_owned()
 }
 
+/// The `error` of a refused operation.
+pub const FORBIDDEN: &str = "forbidden_op";
+/// The `error` of an unknown user or room on a write.
+pub const NOT_FOUND: &str = "resource_not_found";
+/// The description of the unknown user `ghost` the tests use.
+pub const GHOST: &str = "username ghost doesn't exist!";
+
+/// Asserts the 404 of the unknown user `ghost` the tests use.
+#[track_caller]
+pub fn assert_no_ghost(r: &Reply) {
+    assert_refusal(r, 404, NOT_FOUND, GHOST);
+}
+
+/// Asserts the 404 of a write to the unknown room `id`.
+#[track_caller]
+pub fn assert_no_room(r: &Reply, id: &str) {
+    assert_refusal(r, 404, NOT_FOUND, format!("grpID {id} does not exist!"));
+}
+
+/// Asserts an Easemob error body with this status, `error` and description.
+#[track_caller]
+pub fn assert_refusal(r: &Reply, status: u16, error: &str, description: impl AsRef<str>) {
+    assert_eq!(assert_error(r, status, error), description.as_ref());
+}
+
 /// Asserts the common success envelope and returns its body.
 #[track_caller]
 pub fn assert_envelope<'a>(r: &'a Reply, action: &str) -> &'a Value {

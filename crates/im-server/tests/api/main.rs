@@ -1,23 +1,26 @@
 //! Black-box tests: the real HTTP surface over a real PostgreSQL (a fresh database per test).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod chatroom_concurrency;
 mod chatroom_members;
-mod chatroom_moderation;
 mod chatrooms;
 mod cli;
 mod embedded;
 mod groups;
 mod groups_attributes;
-mod groups_concurrency;
-mod groups_members;
 mod groups_moderation;
-mod groups_mutes;
 mod groups_reads;
 mod helpers;
 mod hostile;
+mod kinds;
 mod ops;
 mod overload;
+mod rooms;
+mod rooms_admins;
+mod rooms_concurrency;
+mod rooms_members;
+mod rooms_moderation;
+mod rooms_mutes;
+mod rooms_reads;
 mod tokens;
 mod users;
 mod wire;
