@@ -17,6 +17,8 @@ mod helpers;
 mod hostile;
 mod ops;
 mod overload;
+mod threads;
+mod threads_cascades;
 mod tokens;
 mod users;
 mod wire;
