@@ -144,6 +144,16 @@ async fn a_created_thread_is_listed_with_its_fields_and_its_creator_as_first_mem
         ids(assert_envelope(&by_id, "get")),
         std::slice::from_ref(&t)
     );
+    let by_id = app
+        .raw(
+            Method::POST,
+            &format!("/app-id/{}/thread/{t}/users", app.creds.app_id),
+            Some(&app.token),
+            Some(json!({"usernames": ["test2"]})),
+        )
+        .await;
+    assert_eq!(assert_envelope(&by_id, "post")["data"]["status"], "ok");
+    assert_eq!(thread_members(&app, &t).await, ["test4", "test2"]);
     for path in [
         "/threads/user/test4".to_owned(),
         format!("/threads/chatgroups/{g}/user/test4"),
