@@ -42,6 +42,12 @@ pub struct Limits {
     pub member_attr_value_bytes: usize,
     pub member_attr_bytes_per_member: usize,
     pub member_attr_targets: usize,
+    /// Users one thread join or kick may name.
+    pub thread_batch: usize,
+    /// Thread name length, in characters.
+    pub thread_name_chars: usize,
+    /// Threads one app may hold.
+    pub threads_per_app: i64,
 }
 
 impl Default for Limits {
@@ -71,6 +77,9 @@ impl Default for Limits {
             member_attr_value_bytes: 512,
             member_attr_bytes_per_member: 4096,
             member_attr_targets: 10,
+            thread_batch: 10,
+            thread_name_chars: 64,
+            threads_per_app: 100_000,
         }
     }
 }
@@ -81,6 +90,8 @@ impl Limits {
         match kind {
             crate::room::RoomKind::Chatroom => self.chatrooms_per_user,
             crate::room::RoomKind::Group => self.groups_per_user,
+            // No per-user thread limit is documented: a user's threads are bounded by its groups.
+            crate::room::RoomKind::Thread => i64::MAX,
         }
     }
 }

@@ -2,7 +2,9 @@
 //! listed twice: under `/{org_name}/{app_name}` and under `/app-id/{app_id}`.
 
 use crate::routes::room::{admins as a, announcement as an, members as m, moderation as md};
-use crate::routes::{chatrooms as c, group_attributes as ga, groups as g, ops, token, users};
+use crate::routes::{
+    chatrooms as c, group_attributes as ga, groups as g, ops, threads as t, token, users,
+};
 use utoipa::openapi::path::{
     HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn, PathItem,
 };
@@ -37,8 +39,10 @@ use utoipa::{Modify, OpenApi};
         g::create, g::list, g::joined, g::is_joined, g::details, g::update, g::delete,
         g::disable, g::enable,
         ga::set, ga::get, ga::get_many,
+        t::list_app, t::list_user, t::list_user_in_group, t::create, t::rename, t::delete,
+        t::members, t::join, t::kick,
     ),
-    modifiers(&BearerAuth, &NonEmptyBodies, &GroupPaths, &CommonResponses, &AppIdPaths),
+    modifiers(&BearerAuth, &NonEmptyBodies, &GroupPaths, &ThreadPaths, &CommonResponses, &AppIdPaths),
     tags(
         (name = "tokens", description = "App and user tokens"),
         (name = "users", description = "IM users"),
@@ -49,6 +53,7 @@ use utoipa::{Modify, OpenApi};
         (name = "groups", description = "Groups: create, list, joined groups, details, update, transfer, disable, enable, delete"),
         (name = "group members", description = "Group members, admins and member attributes"),
         (name = "group moderation", description = "Group mutes, mute-all, blocks, whitelist and announcement"),
+        (name = "threads", description = "Threads of groups: lists, create, rename, delete, members, join, kick"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]
@@ -147,6 +152,29 @@ impl Modify for GroupPaths {
     }
 }
 
+/// The thread kick is documented under `/threads/{thread_id}/users`; its example sends it to
+/// `/thread/{thread_id}/users`, which answers too.
+struct ThreadPaths;
+
+impl Modify for ThreadPaths {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let from = format!("{NAMED_PREFIX}/threads/{{thread_id}}/users");
+        let to = format!("{NAMED_PREFIX}/thread/{{thread_id}}/users");
+        let Some(mut op) = openapi
+            .paths
+            .paths
+            .get(&from)
+            .and_then(|i| i.delete.clone())
+        else {
+            return;
+        };
+        op.operation_id = op.operation_id.map(|id| format!("{id}_thread"));
+        if let Some(item) = openapi.paths.paths.get_mut(&to) {
+            item.delete = Some(op);
+        }
+    }
+}
+
 /// The rule every username follows (API-NOTES §2).
 pub const USERNAME_PATTERN: &str = "^[a-zA-Z0-9_.-]{1,64}$";
 
@@ -168,6 +196,18 @@ pub fn username_batch_schema() -> Array {
         .min_items(Some(1))
         .description(Some(
             "Usernames; at most 60 by default (`limits.batch_add`)",
+        ))
+        .build()
+}
+
+/// A thread join or kick: 1 to 10 usernames by default (`limits.thread_batch`).
+pub fn thread_batch_schema() -> Array {
+    ArrayBuilder::new()
+        .items(username_schema())
+        .min_items(Some(1))
+        .max_items(Some(10))
+        .description(Some(
+            "Usernames; at most 10 by default (`limits.thread_batch`)",
         ))
         .build()
 }

@@ -14,6 +14,9 @@
 //! first and deep page) and details. Large groups need
 //! `IMSERVER__LIMITS__GROUP_MAXUSERS_CEILING=200000`.
 //! `joined-rooms N` / `joined-groups N`: one user in N rooms; times its first and last page.
+//! `threads N`: a group with N threads, all of them created by one user (so that user is in N
+//! threads); times create, the first and last page (limit 50) of the app's threads, the user's
+//! threads and the user's threads in the group, and joins and kicks of 10 users.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{json, Value};
@@ -417,6 +420,145 @@ async fn measure(ctx: &Arc<Ctx>, face: Face, id: &str, size: usize, spare: &[Str
     }
 }
 
+/// Times `n` GETs of `path`.
+async fn timed_get(ctx: &Arc<Ctx>, label: &str, n: usize, path: String) {
+    timed(label, n, |_| {
+        let (c, p) = (ctx.clone(), path.clone());
+        async move {
+            let (s, b) = c.send(reqwest::Method::GET, &p, None).await;
+            assert_eq!(s, 200, "{b}");
+        }
+    })
+    .await;
+}
+
+/// The `properties.cursor` of the last page of a thread list (walked once).
+async fn last_thread_page(ctx: &Ctx, path: &str) -> String {
+    let (mut cursor, mut previous) = (None::<String>, None::<String>);
+    loop {
+        let c = cursor
+            .as_deref()
+            .map(|c| format!("&cursor={c}"))
+            .unwrap_or_default();
+        let (s, b) = ctx
+            .send(reqwest::Method::GET, &format!("{path}?limit=50{c}"), None)
+            .await;
+        assert_eq!(s, 200, "{b}");
+        match b["properties"]["cursor"].as_str() {
+            Some(next) => previous = cursor.replace(next.to_owned()),
+            None => break,
+        }
+    }
+    let last = cursor
+        .or(previous)
+        .map(|c| format!("&cursor={c}"))
+        .unwrap_or_default();
+    format!("{path}?limit=50{last}")
+}
+
+async fn threads(ctx: Arc<Ctx>, n: usize) {
+    let members: Vec<String> = (0..100).map(|i| format!("tm{i:03}")).collect();
+    let mut all = members.clone();
+    all.extend(["towner".to_owned(), "tuser".to_owned()]);
+    register(&ctx, &all).await;
+    let body = json!({"groupname": "threads", "description": "bench", "public": true,
+                      "owner": "towner", "maxusers": 1000, "members": ["tuser"]});
+    let (s, b) = ctx
+        .send(reqwest::Method::POST, "/chatgroups", Some(&body))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let group = b["data"]["groupid"].as_str().unwrap().to_owned();
+    for chunk in members.chunks(50) {
+        let body = json!({ "usernames": chunk });
+        let path = format!("/chatgroups/{group}/users");
+        let (s, b) = ctx.send(reqwest::Method::POST, &path, Some(&body)).await;
+        assert_eq!(s, 200, "{b}");
+    }
+    println!("--- a group with {n} threads, one user in all of them");
+    let start = Instant::now();
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let (c, next, group) = (ctx.clone(), next.clone(), group.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut samples = Vec::new();
+            let mut ids = Vec::new();
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n {
+                    return (samples, ids);
+                }
+                let body = json!({"group_id": group, "name": format!("t{i}"), "owner": "tuser",
+                                  "msg_id": i.to_string()});
+                let t = Instant::now();
+                let (s, b) = c.send(reqwest::Method::POST, "/thread", Some(&body)).await;
+                samples.push(t.elapsed());
+                assert_eq!(s, 200, "{b}");
+                ids.push(b["data"]["thread_id"].as_str().unwrap().to_owned());
+            }
+        }));
+    }
+    let (mut samples, mut ids) = (Vec::new(), Vec::new());
+    for t in tasks {
+        let (s, i) = t.await.unwrap();
+        samples.extend(s);
+        ids.extend(i);
+    }
+    report("create (POST /thread, 8 clients)", samples, start.elapsed());
+    timed("create (POST /thread, 1 client)", 200, |i| {
+        let c = ctx.clone();
+        let body = json!({"group_id": group, "name": format!("s{i}"), "owner": "tuser",
+                          "msg_id": i.to_string()});
+        async move {
+            let (s, b) = c.send(reqwest::Method::POST, "/thread", Some(&body)).await;
+            assert_eq!(s, 200, "{b}");
+        }
+    })
+    .await;
+    for (label, path) in [
+        ("app's threads", "/thread".to_owned()),
+        ("user's threads", "/threads/user/tuser".to_owned()),
+        (
+            "user's threads in the group",
+            format!("/threads/chatgroups/{group}/user/tuser"),
+        ),
+    ] {
+        timed_get(
+            &ctx,
+            &format!("{label}, first page (limit=50)"),
+            200,
+            format!("{path}?limit=50"),
+        )
+        .await;
+        let last = last_thread_page(&ctx, &path).await;
+        timed_get(&ctx, &format!("{label}, last page (limit=50)"), 200, last).await;
+    }
+    for (label, method, path) in [
+        (
+            "join 10 (POST /thread/{id}/users)",
+            reqwest::Method::POST,
+            "thread",
+        ),
+        (
+            "kick 10 (DELETE /threads/{id}/users)",
+            reqwest::Method::DELETE,
+            "threads",
+        ),
+    ] {
+        timed(label, 200, |i| {
+            let c = ctx.clone();
+            let m = method.clone();
+            let p = format!("/{path}/{}/users", ids[i % ids.len()]);
+            let body = json!({"usernames": members[(i % 10) * 10..(i % 10) * 10 + 10]});
+            async move {
+                let (s, b) = c.send(m, &p, Some(&body)).await;
+                assert_eq!(s, 200, "{b}");
+            }
+        })
+        .await;
+    }
+}
+
 fn face_of(scenario: &str) -> Face {
     if scenario.contains("groups") {
         Face {
@@ -436,7 +578,7 @@ async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
         eprintln!(
-            "usage: loadgen BASE_URL CREDS_JSON (auth | rooms N... | groups N... | joined-rooms N | joined-groups N)"
+            "usage: loadgen BASE_URL CREDS_JSON (auth | rooms N... | groups N... | joined-rooms N | joined-groups N | threads N)"
         );
         std::process::exit(2);
     }
@@ -481,6 +623,7 @@ async fn main() {
             let face = face_of(&args[3]);
             joined(ctx, face, args[4].parse().unwrap()).await
         }
+        "threads" => threads(ctx, args[4].parse().unwrap()).await,
         other => {
             eprintln!("unknown scenario {other}");
             std::process::exit(2);

@@ -6,9 +6,10 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// Inside the caller's transaction, for users about to be deleted: deletes the rooms they own
-/// and removes them from every other room, keeping member counts equal to the rows. The users
-/// are locked first: while locked nobody can add them anywhere, so the set of rooms they are
-/// in cannot change under us.
+/// (a thread's owner is its creator: its threads go too) and removes them from every other room
+/// and thread, keeping member counts equal to the rows. The users are locked first: while locked
+/// nobody can add them anywhere, so the set of rooms they are in cannot change under us. Rooms
+/// are locked by family, each group before its threads, the order thread writes take them in.
 pub async fn purge_users(
     conn: &mut PgConnection,
     app: Uuid,
@@ -26,7 +27,7 @@ pub async fn purge_users(
           where r.app = $1
             and exists (select 1 from room_members m
                          where m.app = r.app and m.room_id = r.id and m.username = any($2))
-          order by r.id for update",
+          order by coalesce(r.parent_id, r.id), r.parent_id is not null, r.id for update",
     )
     .bind(app)
     .bind(usernames)

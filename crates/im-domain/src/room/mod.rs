@@ -7,6 +7,8 @@ use crate::{DomainError, Limits, Username};
 pub enum RoomKind {
     Chatroom,
     Group,
+    /// A sub-room of a group: its members are members of the group.
+    Thread,
 }
 
 impl RoomKind {
@@ -14,6 +16,7 @@ impl RoomKind {
         match self {
             RoomKind::Chatroom => "chatroom",
             RoomKind::Group => "group",
+            RoomKind::Thread => "thread",
         }
     }
 
@@ -21,6 +24,7 @@ impl RoomKind {
         match self {
             RoomKind::Chatroom => "chatrooms",
             RoomKind::Group => "groups",
+            RoomKind::Thread => "threads",
         }
     }
 
@@ -29,8 +33,14 @@ impl RoomKind {
     fn membership_error(self, msg: String) -> DomainError {
         match self {
             RoomKind::Chatroom => DomainError::ForbiddenBadRequest(msg),
-            RoomKind::Group => DomainError::Forbidden(msg),
+            RoomKind::Group | RoomKind::Thread => DomainError::Forbidden(msg),
         }
+    }
+
+    /// Whether the room's owner is protected from removal. A thread's owner is only its
+    /// creator: it can be kicked, and it leaves with the group like anyone else.
+    fn protects_owner(self) -> bool {
+        self != RoomKind::Thread
     }
 }
 
@@ -138,6 +148,8 @@ pub fn maxusers(kind: RoomKind, raw: Option<i64>, limits: &Limits) -> Result<i32
             limits.chatroom_maxusers_ceiling,
         ),
         RoomKind::Group => (limits.group_maxusers_default, limits.group_maxusers_ceiling),
+        // A thread holds at most its group's members; it has no size of its own.
+        RoomKind::Thread => (i32::MAX, i32::MAX),
     };
     let ceiling = i64::from(ceiling);
     match raw {
@@ -158,6 +170,15 @@ pub fn user_not_found(u: &str) -> DomainError {
 
 pub fn room_not_found(id: impl std::fmt::Display) -> DomainError {
     DomainError::NotFound(format!("grpID {id} does not exist!"))
+}
+
+/// An unknown room of this kind: threads name themselves, chatrooms and groups keep the
+/// documented `grpID X does not exist!`.
+pub fn not_found(kind: RoomKind, id: impl std::fmt::Display) -> DomainError {
+    match kind {
+        RoomKind::Thread => DomainError::NotFound(format!("thread {id} does not exist!")),
+        _ => room_not_found(id),
+    }
 }
 
 /// A disabled group refuses every write but enable and delete.
@@ -208,5 +229,7 @@ pub struct AddPlan {
 }
 
 mod plans;
+mod threads;
 
 pub use plans::*;
+pub use threads::*;

@@ -62,7 +62,7 @@ pub fn plan_remove(
             if !u.exists {
                 return Err(user_not_found(u.name.as_str()));
             }
-            if u.name.as_str() == room.owner {
+            if room.kind.protects_owner() && u.name.as_str() == room.owner {
                 return Err(owner_forbidden());
             }
             if !u.member {
@@ -73,9 +73,9 @@ pub fn plan_remove(
     let outcomes: Vec<Outcome> = users
         .iter()
         .map(|u| {
-            let outcome = if u.name.as_str() == room.owner {
+            let outcome = if room.kind.protects_owner() && u.name.as_str() == room.owner {
                 Err("forbidden operation on group owner!".to_owned())
-            } else if !u.exists && room.kind == RoomKind::Group {
+            } else if !u.exists && room.kind != RoomKind::Chatroom {
                 Err(format!("user {} doesn't exist.", u.name))
             } else if !u.member {
                 Err(format!(

@@ -5,6 +5,7 @@ pub mod group_attributes;
 pub mod groups;
 pub mod ops;
 pub mod room;
+pub mod threads;
 pub mod token;
 pub mod users;
 
@@ -54,6 +55,7 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
                 .configure(group_routes)
                 .configure(room_routes),
         )
+        .configure(thread_routes)
         .service(
             web::scope("/metadata/chatgroup/{room_id}")
                 .app_data(Face::GROUP)
@@ -64,6 +66,34 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/get").route(web::post().to(group_attributes::get_many))),
         );
+}
+
+/// Threads: `/thread…` for the thread itself, `/threads…` for the user lists and the kick (its
+/// documented path; the kick answers under `/thread/{thread_id}/users` too, as its example sends).
+fn thread_routes(cfg: &mut web::ServiceConfig) {
+    use threads as t;
+    cfg.service(
+        web::resource("/thread")
+            .route(web::get().to(t::list_app))
+            .route(web::post().to(t::create)),
+    )
+    .service(
+        web::resource("/thread/{thread_id}")
+            .route(web::put().to(t::rename))
+            .route(web::delete().to(t::delete)),
+    )
+    .service(
+        web::resource("/thread/{thread_id}/users")
+            .route(web::get().to(t::members))
+            .route(web::post().to(t::join))
+            .route(web::delete().to(t::kick)),
+    )
+    .service(web::resource("/threads/user/{username}").route(web::get().to(t::list_user)))
+    .service(
+        web::resource("/threads/chatgroups/{group_id}/user/{username}")
+            .route(web::get().to(t::list_user_in_group)),
+    )
+    .service(web::resource("/threads/{thread_id}/users").route(web::delete().to(t::kick)));
 }
 
 /// What only chatrooms have, and their own faces of the room itself. `super_admin` comes before

@@ -21,6 +21,8 @@ mod rooms_members;
 mod rooms_moderation;
 mod rooms_mutes;
 mod rooms_reads;
+mod threads;
+mod threads_cascades;
 mod tokens;
 mod users;
 mod wire;

@@ -138,6 +138,16 @@ const TENANT_ROUTES: &[(&str, &str)] = &[
     ("/metadata/chatgroup/{group_id}/user/{username}", "put"),
     ("/metadata/chatgroup/{group_id}/user/{username}", "get"),
     ("/metadata/chatgroup/{group_id}/get", "post"),
+    ("/thread", "get"),
+    ("/thread", "post"),
+    ("/thread/{thread_id}", "put"),
+    ("/thread/{thread_id}", "delete"),
+    ("/thread/{thread_id}/users", "get"),
+    ("/thread/{thread_id}/users", "post"),
+    ("/thread/{thread_id}/users", "delete"),
+    ("/threads/{thread_id}/users", "delete"),
+    ("/threads/user/{username}", "get"),
+    ("/threads/chatgroups/{group_id}/user/{username}", "get"),
 ];
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]

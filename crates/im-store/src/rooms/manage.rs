@@ -131,7 +131,7 @@ pub async fn get(
 pub async fn require(pool: &PgPool, app: Uuid, kind: RoomKind, id: RoomId) -> StoreResult<Room> {
     get(pool, app, kind, id)
         .await?
-        .ok_or_else(|| room::room_not_found(id).into())
+        .ok_or_else(|| room::not_found(kind, id).into())
 }
 
 /// Rooms by id, in the order asked, skipping those that do not exist.
@@ -395,7 +395,7 @@ pub async fn delete(pool: &PgPool, app: Uuid, kind: RoomKind, id: RoomId) -> Sto
         .await?
         .rows_affected();
     if gone == 0 {
-        return Err(room::room_not_found(id).into());
+        return Err(room::not_found(kind, id).into());
     }
     Ok(())
 }

@@ -67,8 +67,12 @@ async fn require_listed(pool: &PgPool, app: Uuid, kind: RoomKind, id: RoomId) ->
     .fetch_one(pool)
     .await?;
     if !found {
+        let what = match kind {
+            RoomKind::Thread => "thread",
+            _ => "group",
+        };
         return Err(
-            DomainError::ServiceResourceNotFound(format!("do not find this group:{id}")).into(),
+            DomainError::ServiceResourceNotFound(format!("do not find this {what}:{id}")).into(),
         );
     }
     Ok(())

@@ -29,12 +29,14 @@ mod manage;
 mod members;
 mod moderation;
 mod super_admins;
+mod threads;
 
 pub use attributes::*;
 pub use manage::*;
 pub use members::*;
 pub use moderation::*;
 pub use super_admins::*;
+pub use threads::*;
 
 /// A room row.
 #[derive(Debug, Clone, FromRow)]
@@ -105,7 +107,7 @@ async fn lock_any(
     .bind(id.get())
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or_else(|| room::room_not_found(id).into())
+    .ok_or_else(|| room::not_found(kind, id).into())
 }
 
 /// How a write locks the users it names (see the module doc for the lock order).
@@ -198,9 +200,11 @@ async fn insert_members(
     if names.is_empty() {
         return Ok(());
     }
+    // A membership names its room's parent (a thread's group), which its foreign key checks.
     sqlx::query(
-        "insert into room_members (app, room_id, username, kind)
-         select $1, $2, n.name, $3
+        "insert into room_members (app, room_id, username, kind, parent_id)
+         select $1, $2, n.name, $3,
+                (select parent_id from rooms where app = $1 and id = $2)
            from unnest($4::text[]) with ordinality as n(name, ord)
           order by n.ord",
     )
@@ -234,7 +238,8 @@ async fn adjust_count(
 }
 
 /// Deletes non-owner memberships (their mutes and whitelist entries go with them) and updates
-/// the count. Returns how many were removed.
+/// the count. Returns how many were removed. Leaving a group also leaves its threads, with
+/// their counts kept equal to their rows.
 async fn delete_members(
     conn: &mut PgConnection,
     app: Uuid,
@@ -244,6 +249,7 @@ async fn delete_members(
     if names.is_empty() {
         return Ok(0);
     }
+    leave_children(conn, app, room_id, names).await?;
     let gone = sqlx::query(
         "delete from room_members where app = $1 and room_id = $2 and username = any($3) and role <> 2",
     )
@@ -255,6 +261,32 @@ async fn delete_members(
     .rows_affected() as i64;
     adjust_count(conn, app, room_id, -gone).await?;
     Ok(gone)
+}
+
+/// Removes the users from every child room (thread) of `parent`, and updates those rooms'
+/// counts, in one statement. The caller holds the parent's lock, which every thread write takes
+/// (shared) before its thread's: so the thread rows are free of other writers here.
+async fn leave_children(
+    conn: &mut PgConnection,
+    app: Uuid,
+    parent: i64,
+    names: &[String],
+) -> StoreResult<()> {
+    sqlx::query(
+        "with gone as (
+             delete from room_members
+              where app = $1 and username = any($3) and parent_id = $2
+              returning room_id)
+         update rooms r set member_count = r.member_count - g.n, modified_at = now()
+           from (select room_id, count(*)::int as n from gone group by room_id) g
+          where r.app = $1 and r.id = g.room_id",
+    )
+    .bind(app)
+    .bind(parent)
+    .bind(names)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 fn applied(outcomes: &[Outcome]) -> Vec<String> {

@@ -38,7 +38,7 @@ impl Face {
     pub fn batch_remove(self, limits: &im_domain::Limits) -> usize {
         match self.kind {
             RoomKind::Chatroom => limits.chatroom_batch_remove,
-            RoomKind::Group => limits.batch_add,
+            RoomKind::Group | RoomKind::Thread => limits.batch_add,
         }
     }
 
@@ -46,7 +46,7 @@ impl Face {
     pub fn member_page(self) -> (i64, i64) {
         match self.kind {
             RoomKind::Chatroom => (1000, 1000),
-            RoomKind::Group => (10, 100),
+            RoomKind::Group | RoomKind::Thread => (10, 100),
         }
     }
 
@@ -57,7 +57,7 @@ impl Face {
                 id: Some(id.to_string()),
                 ..RoomIds::default()
             },
-            RoomKind::Group => RoomIds {
+            RoomKind::Group | RoomKind::Thread => RoomIds {
                 groupid: Some(id.to_string()),
                 ..RoomIds::default()
             },
@@ -71,7 +71,7 @@ impl Face {
                 chatroomid: Some(id.to_string()),
                 ..RoomIds::default()
             },
-            RoomKind::Group => RoomIds {
+            RoomKind::Group | RoomKind::Thread => RoomIds {
                 groupid: Some(id.to_string()),
                 ..RoomIds::default()
             },

@@ -151,7 +151,7 @@ async fn set_ban(req: HttpRequest, admin: AppAdmin, on: bool) -> ApiResult<HttpR
     let action = match (on, face.kind) {
         (false, _) => "delete",
         (true, RoomKind::Chatroom) => "put",
-        (true, RoomKind::Group) => "post",
+        (true, RoomKind::Group | RoomKind::Thread) => "post",
     };
     Ok(Envelope::new()
         .action(action)
