@@ -2,7 +2,9 @@
 //! listed twice: under `/{org_name}/{app_name}` and under `/app-id/{app_id}`.
 
 use crate::routes::room::{admins as a, announcement as an, members as m, moderation as md};
-use crate::routes::{chatrooms as c, group_attributes as ga, groups as g, ops, token, users};
+use crate::routes::{
+    chatrooms as c, group_attributes as ga, group_files as gf, groups as g, ops, token, users,
+};
 use utoipa::openapi::path::{
     HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn, PathItem,
 };
@@ -37,6 +39,7 @@ use utoipa::{Modify, OpenApi};
         g::create, g::list, g::joined, g::is_joined, g::details, g::update, g::delete,
         g::disable, g::enable,
         ga::set, ga::get, ga::get_many,
+        gf::upload, gf::list, gf::download, gf::delete,
     ),
     modifiers(&BearerAuth, &NonEmptyBodies, &GroupPaths, &CommonResponses, &AppIdPaths),
     tags(
@@ -49,6 +52,7 @@ use utoipa::{Modify, OpenApi};
         (name = "groups", description = "Groups: create, list, joined groups, details, update, transfer, disable, enable, delete"),
         (name = "group members", description = "Group members, admins and member attributes"),
         (name = "group moderation", description = "Group mutes, mute-all, blocks, whitelist and announcement"),
+        (name = "group files", description = "Group shared files: upload, list, download, delete"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -23,6 +23,8 @@ pub struct HttpConfig {
     pub argon2: Argon2Config,
     pub limits: Limits,
     pub guards: GuardConfig,
+    /// Shared files: the object store and the bounds on uploads.
+    pub files: im_store::objects::FilesConfig,
 }
 
 impl Default for HttpConfig {
@@ -35,6 +37,7 @@ impl Default for HttpConfig {
             argon2: Argon2Config::default(),
             limits: Limits::default(),
             guards: GuardConfig::default(),
+            files: im_store::objects::FilesConfig::default(),
         }
     }
 }
@@ -61,6 +64,10 @@ pub struct AppState {
     pub verified_secrets: VerifiedSecrets,
     /// Apps never change their names or ids, so resolved tenants are kept.
     pub(crate) tenants: RwLock<HashMap<String, Tenant>>,
+    /// Where shared files' bytes live.
+    pub objects: im_store::objects::Objects,
+    /// Places for uploads running at once (`files.max_concurrent_uploads`).
+    pub uploads: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -74,6 +81,10 @@ impl AppState {
             tokens,
             hasher: Hasher::new(config.argon2).map_err(|e| format!("argon2 settings: {e}"))?,
             guards: Guards::new(config.guards),
+            objects: im_store::objects::Objects::open(&config.files)?,
+            uploads: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                config.files.max_concurrent_uploads.max(1),
+            )),
             config,
             metrics: Metrics::new()?,
             verified_secrets: VerifiedSecrets::new(std::time::Duration::from_secs(300), 10_000),

@@ -6,6 +6,8 @@ mod chatroom_members;
 mod chatroom_moderation;
 mod chatrooms;
 mod cli;
+mod group_files;
+mod group_files_s3;
 mod groups;
 mod groups_attributes;
 mod groups_concurrency;
