@@ -4,7 +4,7 @@
 //! start one themselves from the venv `.ci/s3` installs (`~/.cache/imserver-s3/venv`, or
 //! `IMSERVER_S3_VENV`), and fail, saying how to get it, when there is none.
 
-use crate::group_files::*;
+use crate::group_files_common::*;
 use crate::helpers::*;
 use im_store::objects::{Backend, FilesConfig, S3Config};
 use sqlx::PgPool;

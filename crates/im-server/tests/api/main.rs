@@ -7,6 +7,7 @@ mod chatroom_moderation;
 mod chatrooms;
 mod cli;
 mod group_files;
+mod group_files_common;
 mod group_files_s3;
 mod groups;
 mod groups_attributes;
