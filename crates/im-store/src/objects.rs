@@ -155,16 +155,16 @@ impl Objects {
         }
     }
 
-    /// Bytes of one upload held before they are written out.
-    pub fn part_bytes(&self) -> usize {
-        self.part_bytes
+    /// The most one upload holds in memory: the part being filled and the one being written.
+    pub fn upload_memory(&self) -> usize {
+        self.part_bytes.saturating_mul(2)
     }
 
     /// A writer for a new object at `key`.
     pub fn writer(&self, key: &str) -> ObjectWriter {
         ObjectWriter {
             inner: BufWriter::with_capacity(self.store.clone(), Path::from(key), self.part_bytes)
-                .with_max_concurrency(2),
+                .with_max_concurrency(1),
             store: self.store.clone(),
             key: Path::from(key),
             state: WriterState::Open,

@@ -1,8 +1,9 @@
 //! Group shared files (`/chatgroups/{group_id}/share_files`): upload, list, download, delete.
 //!
 //! An upload streams the `file` part of a multipart body into the object store as it arrives:
-//! at most one part's worth of it is in memory (`files.local_part_bytes`, or 5 MiB on S3), and
-//! that much is taken from the server-wide body budget for the upload's duration. The size limit
+//! at most two parts of it are in memory, the one being filled and the one being written
+//! (`files.local_part_bytes`, or 5 MiB on S3, the smallest part S3 takes), and that much is taken
+//! from the server-wide body budget for the upload's duration. The size limit
 //! is checked on every chunk. Uploads also have their own bound on how many run at once. The
 //! row is written only once the object is complete; any failure removes the object.
 
@@ -249,7 +250,7 @@ pub async fn upload(req: HttpRequest, payload: web::Payload) -> ApiResult<HttpRe
         .map_err(|_| ApiError::reach_limit())?;
     let _memory = st
         .guards
-        .reserve_body(st.objects.part_bytes())
+        .reserve_body(st.objects.upload_memory())
         .ok_or_else(ApiError::reach_limit)?;
     let cap = cfg.max_files_per_group;
     store::check_upload_allowed(&st.pool, tenant.id, id, user.as_ref(), cap).await?;
