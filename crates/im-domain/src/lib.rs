@@ -3,6 +3,7 @@
 
 pub mod attributes;
 pub mod error;
+pub mod files;
 pub mod limits;
 pub mod room;
 pub mod token;

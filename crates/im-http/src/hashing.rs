@@ -187,15 +187,25 @@ fn worker(jobs: &Mutex<mpsc::Receiver<Job>>, params: &Params) {
             Ok(rx) => rx.recv(),
             Err(_) => return,
         };
-        let Ok(job) = job else { return };
-        let outcome = match job.task {
+        let Ok(Job {
+            task,
+            reply,
+            _permit: permit,
+        }) = job
+        else {
+            return;
+        };
+        let outcome = match task {
             Task::Hash(secret) => hash_with(params, &mut memory, &secret).map(Outcome::Hashed),
             Task::Verify { secret, hash } => {
                 Ok(Outcome::Verified(verify_with(&mut memory, &secret, &hash)))
             }
         };
+        // The place is free before the caller hears back, so that a caller who goes on to
+        // hash again finds it free.
+        drop(permit);
         // The caller may have gone away; its answer is then not needed.
-        let _ = job.reply.send(outcome);
+        let _ = reply.send(outcome);
     }
 }
 

@@ -3,7 +3,8 @@
 
 use crate::routes::room::{admins as a, announcement as an, members as m, moderation as md};
 use crate::routes::{
-    chatrooms as c, group_attributes as ga, groups as g, ops, threads as t, token, users,
+    chatrooms as c, group_attributes as ga, group_files as gf, groups as g, ops, threads as t,
+    token, users,
 };
 use utoipa::openapi::path::{
     HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn, PathItem,
@@ -41,6 +42,7 @@ use utoipa::{Modify, OpenApi};
         ga::set, ga::get, ga::get_many,
         t::list_app, t::list_user, t::list_user_in_group, t::create, t::rename, t::delete,
         t::members, t::join, t::kick,
+        gf::upload, gf::list, gf::download, gf::delete,
     ),
     modifiers(&BearerAuth, &NonEmptyBodies, &GroupPaths, &ThreadPaths, &CommonResponses, &AppIdPaths),
     tags(
@@ -54,6 +56,7 @@ use utoipa::{Modify, OpenApi};
         (name = "group members", description = "Group members, admins and member attributes"),
         (name = "group moderation", description = "Group mutes, mute-all, blocks, whitelist and announcement"),
         (name = "threads", description = "Threads of groups: lists, create, rename, delete, members, join, kick"),
+        (name = "group files", description = "Group shared files: upload, list, download, delete"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -25,6 +25,8 @@ pub struct HttpConfig {
     pub guards: GuardConfig,
     /// Which database is in use, as `/ready` shows it (never with a password).
     pub database: String,
+    /// Shared files: the object store and the bounds on uploads.
+    pub files: im_store::objects::FilesConfig,
 }
 
 impl Default for HttpConfig {
@@ -38,6 +40,7 @@ impl Default for HttpConfig {
             limits: Limits::default(),
             guards: GuardConfig::default(),
             database: String::new(),
+            files: im_store::objects::FilesConfig::default(),
         }
     }
 }
@@ -64,6 +67,10 @@ pub struct AppState {
     pub verified_secrets: VerifiedSecrets,
     /// Apps never change their names or ids, so resolved tenants are kept.
     pub(crate) tenants: RwLock<HashMap<String, Tenant>>,
+    /// Where shared files' bytes live.
+    pub objects: im_store::objects::Objects,
+    /// Places for uploads running at once (`files.max_concurrent_uploads`).
+    pub uploads: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -77,6 +84,10 @@ impl AppState {
             tokens,
             hasher: Hasher::new(config.argon2).map_err(|e| format!("argon2 settings: {e}"))?,
             guards: Guards::new(config.guards),
+            objects: im_store::objects::Objects::open(&config.files)?,
+            uploads: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                config.files.max_concurrent_uploads.max(1),
+            )),
             config,
             metrics: Metrics::new()?,
             verified_secrets: VerifiedSecrets::new(std::time::Duration::from_secs(300), 10_000),

@@ -87,6 +87,7 @@ impl Application {
             n => n,
         };
         let server = im_http::serve(listener, state.clone(), workers)?;
+        spawn_file_sweeper(state.clone(), settings.files.sweep_grace_secs);
         Ok(Self {
             port,
             server,
@@ -105,6 +106,30 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// On start, removes the objects of shared files whose rows are gone (or never came); then, every
+/// minute, those of rows deleted since (normally removed at once by the deleting request).
+fn spawn_file_sweeper(state: web::Data<AppState>, grace_secs: u64) {
+    tokio::spawn(async move {
+        match im_store::files::sweep(&state.pool, &state.objects, grace_secs).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(removed = n, "start-up sweep removed orphaned file objects"),
+            Err(e) => tracing::warn!(error = %e, "start-up sweep of file objects failed"),
+        }
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if state.pool.is_closed() {
+                return;
+            }
+            if let Err(e) = im_store::files::reap(&state.pool, &state.objects).await {
+                tracing::warn!(error = %e, "removing deleted files' objects failed");
+            }
+        }
+    });
 }
 
 /// Keeps planner statistics fresh when autovacuum is off: every `interval`, analyzes the tables

@@ -5,6 +5,7 @@ use im_domain::Limits;
 use im_http::auth::Argon2Config;
 use im_http::guard::GuardConfig;
 use im_http::HttpConfig;
+use im_store::objects::FilesConfig;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -18,6 +19,8 @@ pub struct Settings {
     /// Bounds on what clients may hold: requests in flight, body memory, slow clients,
     /// idle connections.
     pub guards: GuardConfig,
+    /// Group shared files: where their bytes go and the bounds on uploads.
+    pub files: FilesConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +157,7 @@ impl Settings {
             limits: self.limits.clone(),
             guards: self.guards,
             database: String::new(),
+            files: self.files.clone(),
         }
     }
 }
@@ -170,7 +174,7 @@ mod tests {
         let file = dir.join("imserver.toml");
         std::fs::write(
             &file,
-            "[server]\nport = 9000\nlog_format = \"json\"\n[limits]\nbatch_add = 30\n[auth]\ntoken_ttl_default_secs = 77\n",
+            "[server]\nport = 9000\nlog_format = \"json\"\n[limits]\nbatch_add = 30\n[auth]\ntoken_ttl_default_secs = 77\n[files]\nbackend = \"s3\"\n[files.s3]\nbucket = \"shared\"\n",
         )
         .unwrap();
 
@@ -184,15 +188,23 @@ mod tests {
         assert_eq!(from_file.limits.batch_add, 30);
         assert_eq!(from_file.limits.batch_register, 60);
         assert_eq!(from_file.http().token_ttl_default_secs, 77);
+        assert_eq!(defaults.files.backend, im_store::objects::Backend::Local);
+        assert_eq!(defaults.files.max_file_bytes, 10 * 1024 * 1024);
+        assert_eq!(from_file.files.backend, im_store::objects::Backend::S3);
+        assert_eq!(from_file.http().files.s3.bucket, "shared");
+        assert!(from_file.files.s3.path_style);
 
         std::env::set_var("IMSERVER__SERVER__PORT", "9100");
         std::env::set_var("IMSERVER__DATABASE__MAX_CONNECTIONS", "7");
+        std::env::set_var("IMSERVER__FILES__MAX_FILE_BYTES", "1000");
         let layered = Settings::load(Some(&file));
         std::env::remove_var("IMSERVER__SERVER__PORT");
         std::env::remove_var("IMSERVER__DATABASE__MAX_CONNECTIONS");
+        std::env::remove_var("IMSERVER__FILES__MAX_FILE_BYTES");
         let layered = layered.unwrap();
         assert_eq!(layered.server.port, 9100);
         assert_eq!(layered.database.max_connections, 7);
+        assert_eq!(layered.files.max_file_bytes, 1000);
         assert_eq!(layered.limits.batch_add, 30);
 
         assert!(Settings::load(Some(&dir.join("missing.toml"))).is_err());

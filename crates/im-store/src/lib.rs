@@ -4,7 +4,9 @@
 pub mod apps;
 pub mod departures;
 pub mod error;
+pub mod files;
 pub mod keys;
+pub mod objects;
 pub mod rooms;
 pub mod users;
 
@@ -68,6 +70,7 @@ const ANALYZED_TABLES: &[&str] = &[
     "room_whitelist",
     "room_blocks",
     "user_room_counts",
+    "group_files",
 ];
 
 /// Refreshes planner statistics of the tables that changed a lot since their last analyze, when

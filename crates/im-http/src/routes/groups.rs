@@ -627,6 +627,8 @@ pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
     let st = state(&req)?;
     let id = room_id(&req)?;
     store::delete(&st.pool, admin.tenant.id, KIND, id).await?;
+    // Its shared files' objects, now that their rows are gone.
+    super::group_files::reap(&st).await;
     Ok(Envelope::new()
         .data(GroupDeleteResult {
             success: true,

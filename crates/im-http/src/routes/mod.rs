@@ -2,6 +2,7 @@
 
 pub mod chatrooms;
 pub mod group_attributes;
+pub mod group_files;
 pub mod groups;
 pub mod ops;
 pub mod room;
@@ -137,6 +138,16 @@ fn group_routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(g::details))
             .route(web::put().to(g::update))
             .route(web::delete().to(g::delete)),
+    )
+    .service(
+        web::resource("/{room_id}/share_files")
+            .route(web::post().to(group_files::upload))
+            .route(web::get().to(group_files::list)),
+    )
+    .service(
+        web::resource("/{room_id}/share_files/{file_id}")
+            .route(web::get().to(group_files::download))
+            .route(web::delete().to(group_files::delete)),
     )
     .service(web::resource("/{room_id}/disable").route(web::post().to(g::disable)))
     .service(web::resource("/{room_id}/enable").route(web::post().to(g::enable)))

@@ -305,6 +305,8 @@ pub async fn get(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let user = im_store::users::get(&st.pool, admin.tenant.id, name.as_str())
         .await?
         .ok_or_else(ApiError::service_resource_not_found)?;
+    // The groups it owned went with it, and their shared files.
+    super::group_files::reap(&st).await;
     Ok(Envelope::new()
         .path("/users")
         .entities([UserEntity::from(user)])
@@ -354,6 +356,8 @@ pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
     let user = im_store::users::delete_one(&st.pool, admin.tenant.id, name.as_str())
         .await?
         .ok_or_else(ApiError::service_resource_not_found)?;
+    // The groups it owned went with it, and their shared files.
+    super::group_files::reap(&st).await;
     Ok(Envelope::new()
         .path("/users")
         .entities([UserEntity::from(user)])
@@ -383,6 +387,7 @@ pub async fn delete_batch(
     let (users, more) =
         im_store::users::delete_oldest(&st.pool, admin.tenant.id, after.map(|c| c[0]), limit)
             .await?;
+    super::group_files::reap(&st).await;
     let next = cursor::next(more, &users, |u| u.seq);
     Ok(Envelope::new()
         .path("/users")
@@ -507,6 +512,8 @@ pub async fn set_nickname(
         im_store::users::set_nickname(&st.pool, admin.tenant.id, name.as_str(), nickname.as_str())
             .await?
             .ok_or_else(ApiError::service_resource_not_found)?;
+    // The groups it owned went with it, and their shared files.
+    super::group_files::reap(&st).await;
     Ok(Envelope::new()
         .path("/users")
         .entities([UserEntity::from(user)])

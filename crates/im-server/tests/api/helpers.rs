@@ -22,6 +22,11 @@ pub fn test_settings() -> Settings {
     s.server.port = 0;
     s.server.workers = 1;
     s.server.body_limit_bytes = 64 * 1024;
+    // Shared files out of the checkout; tests that look at the objects use a directory of their own.
+    s.files.dir = std::env::temp_dir()
+        .join("imserver-test-files")
+        .to_string_lossy()
+        .into_owned();
     // Cheap hashing keeps the suite fast; production defaults are tested in unit tests.
     s.auth.argon2 = Argon2Config {
         memory_kib: 256,

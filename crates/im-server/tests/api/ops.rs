@@ -148,6 +148,10 @@ const TENANT_ROUTES: &[(&str, &str)] = &[
     ("/threads/{thread_id}/users", "delete"),
     ("/threads/user/{username}", "get"),
     ("/threads/chatgroups/{group_id}/user/{username}", "get"),
+    ("/chatgroups/{group_id}/share_files", "post"),
+    ("/chatgroups/{group_id}/share_files", "get"),
+    ("/chatgroups/{group_id}/share_files/{file_id}", "get"),
+    ("/chatgroups/{group_id}/share_files/{file_id}", "delete"),
 ];
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
@@ -178,7 +182,10 @@ async fn the_openapi_document_lists_every_endpoint_in_both_url_forms(pool: PgPoo
             }
             let limited = matches!(
                 (*p, *m),
-                ("/token", "post") | ("/users", "post") | ("/users/{username}/password", "put")
+                ("/token", "post")
+                    | ("/users", "post")
+                    | ("/users/{username}/password", "put")
+                    | ("/chatgroups/{group_id}/share_files", "post")
             );
             assert_eq!(responses.contains_key("429"), limited, "{m} {f} and 429");
             for (code, r) in responses {
