@@ -7,6 +7,7 @@ pub mod limits;
 pub mod room;
 pub mod token;
 pub mod user;
+pub mod user_mutes;
 
 pub use error::DomainError;
 pub use limits::Limits;

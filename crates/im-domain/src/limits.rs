@@ -42,6 +42,10 @@ pub struct Limits {
     pub member_attr_value_bytes: usize,
     pub member_attr_bytes_per_member: usize,
     pub member_attr_targets: usize,
+    /// User attributes: the whole set per user (bytes of keys and values), and the users one
+    /// batch read may name.
+    pub user_attr_bytes_per_user: usize,
+    pub user_attr_targets: usize,
 }
 
 impl Default for Limits {
@@ -71,6 +75,8 @@ impl Default for Limits {
             member_attr_value_bytes: 512,
             member_attr_bytes_per_member: 4096,
             member_attr_targets: 10,
+            user_attr_bytes_per_user: 2048,
+            user_attr_targets: 100,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::routes::room::{admins as a, announcement as an, members as m, moderation as md};
 use crate::routes::{chatrooms as c, group_attributes as ga, groups as g, ops, token, users};
+use crate::routes::{user_attributes as ua, user_extras as ux};
 use utoipa::openapi::path::{
     HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn, PathItem,
 };
@@ -37,6 +38,8 @@ use utoipa::{Modify, OpenApi};
         g::create, g::list, g::joined, g::is_joined, g::details, g::update, g::delete,
         g::disable, g::enable,
         ga::set, ga::get, ga::get_many,
+        ux::set, ux::get, ux::list, ux::disconnect, ux::disconnect_device,
+        ua::set, ua::get, ua::get_many, ua::delete, ua::capacity,
     ),
     modifiers(&BearerAuth, &NonEmptyBodies, &GroupPaths, &CommonResponses, &AppIdPaths),
     tags(
@@ -49,6 +52,7 @@ use utoipa::{Modify, OpenApi};
         (name = "groups", description = "Groups: create, list, joined groups, details, update, transfer, disable, enable, delete"),
         (name = "group members", description = "Group members, admins and member attributes"),
         (name = "group moderation", description = "Group mutes, mute-all, blocks, whitelist and announcement"),
+        (name = "user attributes", description = "Attributes of users: set, get, batch get, delete, capacity"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -6,6 +6,8 @@ pub mod departures;
 pub mod error;
 pub mod keys;
 pub mod rooms;
+pub mod user_attributes;
+pub mod user_mutes;
 pub mod users;
 
 pub use error::StoreError;

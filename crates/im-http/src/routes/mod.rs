@@ -6,6 +6,8 @@ pub mod groups;
 pub mod ops;
 pub mod room;
 pub mod token;
+pub mod user_attributes;
+pub mod user_extras;
 pub mod users;
 
 use actix_web::web;
@@ -42,6 +44,7 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
                 .app_data(Face::GROUP)
                 .route(web::get().to(groups::joined)),
         )
+        .configure(user_extra_routes)
         .service(
             web::scope("/chatrooms")
                 .app_data(Face::CHATROOM)
@@ -64,6 +67,31 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/get").route(web::post().to(group_attributes::get_many))),
         );
+}
+
+/// Global mutes, force offline and user attributes. `/metadata/user/capacity` and
+/// `/metadata/user/get` are fixed paths: they win over a user of that name.
+fn user_extra_routes(cfg: &mut web::ServiceConfig) {
+    use {user_attributes as ua, user_extras as ux};
+    cfg.service(
+        web::resource("/mutes")
+            .route(web::post().to(ux::set))
+            .route(web::get().to(ux::list)),
+    )
+    .service(web::resource("/mutes/{username}").route(web::get().to(ux::get)))
+    .service(web::resource("/users/{username}/disconnect").route(web::get().to(ux::disconnect)))
+    .service(
+        web::resource("/users/{username}/disconnect/{resource_id}")
+            .route(web::delete().to(ux::disconnect_device)),
+    )
+    .service(web::resource("/metadata/user/capacity").route(web::get().to(ua::capacity)))
+    .service(web::resource("/metadata/user/get").route(web::post().to(ua::get_many)))
+    .service(
+        web::resource("/metadata/user/{username}")
+            .route(web::put().to(ua::set))
+            .route(web::get().to(ua::get))
+            .route(web::delete().to(ua::delete)),
+    );
 }
 
 /// What only chatrooms have, and their own faces of the room itself. `super_admin` comes before

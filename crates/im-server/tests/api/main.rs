@@ -19,5 +19,7 @@ mod hostile;
 mod ops;
 mod overload;
 mod tokens;
+mod user_attributes;
+mod user_mutes;
 mod users;
 mod wire;
