@@ -5,6 +5,7 @@ pub mod attributes;
 pub mod error;
 pub mod limits;
 pub mod room;
+pub mod room_attributes;
 pub mod token;
 pub mod user;
 pub mod user_mutes;

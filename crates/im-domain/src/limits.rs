@@ -46,6 +46,12 @@ pub struct Limits {
     /// batch read may name.
     pub user_attr_bytes_per_user: usize,
     pub user_attr_targets: usize,
+    /// Chatroom custom attributes: key and value lengths (characters), keys per request, and
+    /// keys per chatroom.
+    pub chatroom_attr_key_chars: usize,
+    pub chatroom_attr_value_chars: usize,
+    pub chatroom_attr_batch: usize,
+    pub chatroom_attrs_per_room: i64,
 }
 
 impl Default for Limits {
@@ -77,6 +83,10 @@ impl Default for Limits {
             member_attr_targets: 10,
             user_attr_bytes_per_user: 2048,
             user_attr_targets: 100,
+            chatroom_attr_key_chars: 128,
+            chatroom_attr_value_chars: 4096,
+            chatroom_attr_batch: 10,
+            chatroom_attrs_per_room: 100,
         }
     }
 }

@@ -204,6 +204,7 @@ impl From<DomainError> for ApiError {
                 Self::new(StatusCode::NOT_FOUND, "service_resource_not_found", m)
             }
             EntityNotFound(m) => Self::new(StatusCode::NOT_FOUND, "entity_not_found", m),
+            NotInChatroom(m) => Self::new(StatusCode::UNAUTHORIZED, "MetadataException", m),
         }
     }
 }

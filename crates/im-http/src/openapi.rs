@@ -2,8 +2,8 @@
 //! listed twice: under `/{org_name}/{app_name}` and under `/app-id/{app_id}`.
 
 use crate::routes::room::{admins as a, announcement as an, members as m, moderation as md};
+use crate::routes::{chatroom_attributes as ca, user_attributes as ua, user_extras as ux};
 use crate::routes::{chatrooms as c, group_attributes as ga, groups as g, ops, token, users};
-use crate::routes::{user_attributes as ua, user_extras as ux};
 use utoipa::openapi::path::{
     HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn, PathItem,
 };
@@ -40,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         ga::set, ga::get, ga::get_many,
         ux::set, ux::get, ux::list, ux::disconnect, ux::disconnect_device,
         ua::set, ua::get, ua::get_many, ua::delete, ua::capacity,
+        ca::set, ca::set_forced, ca::get, ca::delete, ca::delete_forced,
     ),
     modifiers(&BearerAuth, &NonEmptyBodies, &GroupPaths, &CommonResponses, &AppIdPaths),
     tags(
@@ -52,6 +53,7 @@ use utoipa::{Modify, OpenApi};
         (name = "groups", description = "Groups: create, list, joined groups, details, update, transfer, disable, enable, delete"),
         (name = "group members", description = "Group members, admins and member attributes"),
         (name = "group moderation", description = "Group mutes, mute-all, blocks, whitelist and announcement"),
+        (name = "chatroom attributes", description = "Chatroom custom attributes: set, get, delete, forced set and delete"),
         (name = "user attributes", description = "Attributes of users: set, get, batch get, delete, capacity"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

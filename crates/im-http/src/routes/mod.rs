@@ -1,5 +1,6 @@
 //! Every route, registered once and served under both tenant URL forms.
 
+pub mod chatroom_attributes;
 pub mod chatrooms;
 pub mod group_attributes;
 pub mod groups;
@@ -45,6 +46,7 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(groups::joined)),
         )
         .configure(user_extra_routes)
+        .service(web::scope("/metadata/chatroom/{room_id}").configure(chatroom_attribute_routes))
         .service(
             web::scope("/chatrooms")
                 .app_data(Face::CHATROOM)
@@ -92,6 +94,22 @@ fn user_extra_routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(ua::get))
             .route(web::delete().to(ua::delete)),
     );
+}
+
+/// Chatroom custom attributes.
+fn chatroom_attribute_routes(cfg: &mut web::ServiceConfig) {
+    use chatroom_attributes as ca;
+    cfg.service(web::resource("").route(web::post().to(ca::get)))
+        .service(
+            web::resource("/user/{username}")
+                .route(web::put().to(ca::set))
+                .route(web::delete().to(ca::delete)),
+        )
+        .service(
+            web::resource("/user/{username}/forced")
+                .route(web::put().to(ca::set_forced))
+                .route(web::delete().to(ca::delete_forced)),
+        );
 }
 
 /// What only chatrooms have, and their own faces of the room itself. `super_admin` comes before

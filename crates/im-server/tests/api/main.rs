@@ -1,6 +1,7 @@
 //! Black-box tests: the real HTTP surface over a real PostgreSQL (a fresh database per test).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod chatroom_attributes;
 mod chatroom_concurrency;
 mod chatroom_members;
 mod chatroom_moderation;

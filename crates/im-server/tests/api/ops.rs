@@ -79,6 +79,17 @@ const TENANT_ROUTES: &[(&str, &str)] = &[
     ("/metadata/user/{username}", "delete"),
     ("/metadata/user/get", "post"),
     ("/metadata/user/capacity", "get"),
+    ("/metadata/chatroom/{chatroom_id}", "post"),
+    ("/metadata/chatroom/{chatroom_id}/user/{username}", "put"),
+    ("/metadata/chatroom/{chatroom_id}/user/{username}", "delete"),
+    (
+        "/metadata/chatroom/{chatroom_id}/user/{username}/forced",
+        "put",
+    ),
+    (
+        "/metadata/chatroom/{chatroom_id}/user/{username}/forced",
+        "delete",
+    ),
     ("/chatrooms", "post"),
     ("/chatrooms", "get"),
     ("/chatrooms/super_admin", "get"),

@@ -28,12 +28,14 @@ mod attributes;
 mod manage;
 mod members;
 mod moderation;
+mod room_attributes;
 mod super_admins;
 
 pub use attributes::*;
 pub use manage::*;
 pub use members::*;
 pub use moderation::*;
+pub use room_attributes::*;
 pub use super_admins::*;
 
 /// A room row.
