@@ -131,6 +131,10 @@ impl ApiError {
             "service_resource_not_found" => {
                 "org.apache.usergrid.services.exceptions.ServiceResourceNotFoundException"
             }
+            "required_property_not_found" => {
+                "org.apache.usergrid.persistence.exceptions.RequiredPropertyNotFoundException"
+            }
+            "MetadataException" => "com.easemob.metadata.exception.MetadataException",
             "entity_not_found" => {
                 "org.apache.usergrid.persistence.exceptions.EntityNotFoundException"
             }

@@ -81,6 +81,14 @@ async fn a_member_sets_reads_and_deletes_its_keys(pool: PgPool) {
         json!({"nokey": "properties key 'nokey' does not exist"})
     );
     assert_eq!(all(&app, &id).await, json!({"key2": "value2"}));
+    // Keys that are not text are bad input.
+    let r = app
+        .post(
+            &format!("/metadata/chatroom/{id}"),
+            json!({"keys": [{"k": 1}]}),
+        )
+        .await;
+    assert_error(&r, 400, "invalid_parameter");
     // The app-id form.
     let base = format!("/app-id/{}", app.creds.app_id);
     let r = app

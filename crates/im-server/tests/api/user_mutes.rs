@@ -93,6 +93,12 @@ async fn global_mute_errors_change_nothing(pool: PgPool) {
             .await;
         assert_eq!(r.status, 400, "{bad}: {}", r.body);
     }
+    assert_error(
+        &app.post("/mutes", json!({"username": "zs1\u{0}", "chat": 100}))
+            .await,
+        400,
+        "illegal_argument",
+    );
     // Nothing was written by the refused sets, not even their valid fields.
     assert_eq!(mutes_of(&app, "zs1").await["chat"], 0);
     let r = app
