@@ -1,5 +1,5 @@
-//! Group member attributes: a small string map per member. A set merges into the member's keys
-//! and an empty value deletes its key.
+//! Small string maps: group member attributes and user attributes. A set merges into the
+//! existing keys and an empty value deletes its key.
 
 use crate::{DomainError, Limits};
 use std::collections::BTreeMap;
@@ -19,6 +19,19 @@ impl Patch {
         if raw.is_empty() {
             return Err(DomainError::invalid("metaData must be provided"));
         }
+        Self::parse_with(
+            raw,
+            limits.member_attr_key_bytes,
+            limits.member_attr_value_bytes,
+        )
+    }
+
+    /// Reads pairs whose keys (non-empty) and values are at most this many bytes.
+    pub fn parse_with(
+        raw: Vec<(String, String)>,
+        key_bytes: usize,
+        value_bytes: usize,
+    ) -> Result<Patch, DomainError> {
         let mut patch = Patch::default();
         for (k, v) in raw {
             if k.contains('\0') || v.contains('\0') {
@@ -26,16 +39,14 @@ impl Patch {
                     "the attributes contain a NUL character (\\u0000)",
                 ));
             }
-            if k.is_empty() || k.len() > limits.member_attr_key_bytes {
+            if k.is_empty() || k.len() > key_bytes {
                 return Err(DomainError::invalid(format!(
-                    "the key {k} exceeds {} bytes",
-                    limits.member_attr_key_bytes
+                    "the key {k} exceeds {key_bytes} bytes"
                 )));
             }
-            if v.len() > limits.member_attr_value_bytes {
+            if v.len() > value_bytes {
                 return Err(DomainError::invalid(format!(
-                    "the value of {k} exceeds {} bytes",
-                    limits.member_attr_value_bytes
+                    "the value of {k} exceeds {value_bytes} bytes"
                 )));
             }
             if v.is_empty() {
@@ -52,17 +63,13 @@ impl Patch {
     /// The member's attributes after this patch, or the error when they grow past the limit.
     pub fn apply(
         &self,
-        mut current: Attributes,
+        current: Attributes,
         who: &str,
         group: impl std::fmt::Display,
         limits: &Limits,
     ) -> Result<Attributes, DomainError> {
-        for k in &self.delete {
-            current.remove(k);
-        }
-        current.extend(self.set.iter().map(|(k, v)| (k.clone(), v.clone())));
-        let size: usize = current.iter().map(|(k, v)| k.len() + v.len()).sum();
-        if size > limits.member_attr_bytes_per_member {
+        let current = self.merge(current);
+        if size(&current) > limits.member_attr_bytes_per_member {
             return Err(DomainError::forbidden(format!(
                 "the attributes of user {who} in group {group} exceed {} bytes",
                 limits.member_attr_bytes_per_member
@@ -70,6 +77,37 @@ impl Patch {
         }
         Ok(current)
     }
+
+    /// `current` with this patch applied, whatever its size.
+    pub fn merge(&self, mut current: Attributes) -> Attributes {
+        for k in &self.delete {
+            current.remove(k);
+        }
+        current.extend(self.set.iter().map(|(k, v)| (k.clone(), v.clone())));
+        current
+    }
+}
+
+/// A user's attributes after `patch`, or 403 when they grow past the per-user size.
+pub fn apply_to_user(
+    patch: &Patch,
+    current: Attributes,
+    who: &str,
+    limits: &Limits,
+) -> Result<Attributes, DomainError> {
+    let merged = patch.merge(current);
+    if size(&merged) > limits.user_attr_bytes_per_user {
+        return Err(DomainError::forbidden(format!(
+            "the attributes of user {who} exceed {} bytes",
+            limits.user_attr_bytes_per_user
+        )));
+    }
+    Ok(merged)
+}
+
+/// The bytes a map takes: its keys and values.
+pub fn size(attrs: &Attributes) -> usize {
+    attrs.iter().map(|(k, v)| k.len() + v.len()).sum()
 }
 
 /// Keeps only the asked keys (all when none are asked).
@@ -120,6 +158,26 @@ mod tests {
             p.apply(Attributes::new(), "u", 7, &l),
             Err(DomainError::forbidden(
                 "the attributes of user u in group 7 exceed 4096 bytes"
+            ))
+        );
+    }
+
+    #[test]
+    fn user_attributes_merge_up_to_the_per_user_size() {
+        let l = Limits::default();
+        let p = Patch::parse_with(pairs(&[("a", "1"), ("b", "")]), 2048, 2048).unwrap();
+        let current: Attributes = [("b".into(), "2".into())].into();
+        assert_eq!(
+            apply_to_user(&p, current, "u", &l).unwrap(),
+            [("a".into(), "1".into())].into()
+        );
+        let p = Patch::parse_with(pairs(&[("k", &"v".repeat(2047))]), 2048, 2048).unwrap();
+        assert!(apply_to_user(&p, Attributes::new(), "u", &l).is_ok());
+        let p = Patch::parse_with(pairs(&[("kk", &"v".repeat(2047))]), 2048, 2048).unwrap();
+        assert_eq!(
+            apply_to_user(&p, Attributes::new(), "u", &l),
+            Err(DomainError::forbidden(
+                "the attributes of user u exceed 2048 bytes"
             ))
         );
     }

@@ -34,6 +34,9 @@ pub enum DomainError {
     /// 404 `service_resource_not_found`.
     #[error("{0}")]
     ServiceResourceNotFound(String),
+    /// 401 `MetadataException` (the chatroom attribute page's answer for a non-member).
+    #[error("{0}")]
+    NotInChatroom(String),
     /// 404 `entity_not_found`.
     #[error("{0}")]
     EntityNotFound(String),

@@ -6,8 +6,10 @@ pub mod error;
 pub mod files;
 pub mod limits;
 pub mod room;
+pub mod room_attributes;
 pub mod token;
 pub mod user;
+pub mod user_mutes;
 
 pub use error::DomainError;
 pub use limits::Limits;

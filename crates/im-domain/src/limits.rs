@@ -48,6 +48,16 @@ pub struct Limits {
     pub thread_name_chars: usize,
     /// Threads one app may hold.
     pub threads_per_app: i64,
+    /// User attributes: the whole set per user (bytes of keys and values), and the users one
+    /// batch read may name.
+    pub user_attr_bytes_per_user: usize,
+    pub user_attr_targets: usize,
+    /// Chatroom custom attributes: key and value lengths (characters), keys per request, and
+    /// keys per chatroom.
+    pub chatroom_attr_key_chars: usize,
+    pub chatroom_attr_value_chars: usize,
+    pub chatroom_attr_batch: usize,
+    pub chatroom_attrs_per_room: i64,
 }
 
 impl Default for Limits {
@@ -80,6 +90,12 @@ impl Default for Limits {
             thread_batch: 10,
             thread_name_chars: 64,
             threads_per_app: 100_000,
+            user_attr_bytes_per_user: 2048,
+            user_attr_targets: 100,
+            chatroom_attr_key_chars: 128,
+            chatroom_attr_value_chars: 4096,
+            chatroom_attr_batch: 10,
+            chatroom_attrs_per_room: 100,
         }
     }
 }

@@ -131,6 +131,10 @@ impl ApiError {
             "service_resource_not_found" => {
                 "org.apache.usergrid.services.exceptions.ServiceResourceNotFoundException"
             }
+            "required_property_not_found" => {
+                "org.apache.usergrid.persistence.exceptions.RequiredPropertyNotFoundException"
+            }
+            "MetadataException" => "com.easemob.metadata.exception.MetadataException",
             "entity_not_found" => {
                 "org.apache.usergrid.persistence.exceptions.EntityNotFoundException"
             }
@@ -204,6 +208,7 @@ impl From<DomainError> for ApiError {
                 Self::new(StatusCode::NOT_FOUND, "service_resource_not_found", m)
             }
             EntityNotFound(m) => Self::new(StatusCode::NOT_FOUND, "entity_not_found", m),
+            NotInChatroom(m) => Self::new(StatusCode::UNAUTHORIZED, "MetadataException", m),
         }
     }
 }

@@ -204,6 +204,23 @@ impl<T: DeserializeOwned + 'static> FromRequest for Body<T> {
     }
 }
 
+/// A body as bytes, whatever its `Content-Type`, read under the same limits as [`Body`].
+pub struct RawBody(pub web::Bytes);
+
+impl FromRequest for RawBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            let (buf, _reserved) = read_body(&req, &mut payload).await?;
+            Ok(RawBody(buf.freeze()))
+        })
+    }
+}
+
 /// Reads a whole body within the size limit, the slow-client timeout and the server-wide body
 /// budget (bytes buffered at once over all requests; 429 when spent). The reservation is
 /// returned with the bytes, to be dropped once they are parsed.

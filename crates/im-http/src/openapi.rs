@@ -2,6 +2,7 @@
 //! listed twice: under `/{org_name}/{app_name}` and under `/app-id/{app_id}`.
 
 use crate::routes::room::{admins as a, announcement as an, members as m, moderation as md};
+use crate::routes::{chatroom_attributes as ca, user_attributes as ua, user_extras as ux};
 use crate::routes::{
     chatrooms as c, group_attributes as ga, group_files as gf, groups as g, ops, threads as t,
     token, users,
@@ -43,6 +44,9 @@ use utoipa::{Modify, OpenApi};
         t::list_app, t::list_user, t::list_user_in_group, t::create, t::rename, t::delete,
         t::members, t::join, t::kick,
         gf::upload, gf::list, gf::download, gf::delete,
+        ux::set, ux::get, ux::list, ux::disconnect, ux::disconnect_device,
+        ua::set, ua::get, ua::get_many, ua::delete, ua::capacity,
+        ca::set, ca::set_forced, ca::get, ca::delete, ca::delete_forced,
     ),
     modifiers(&BearerAuth, &NonEmptyBodies, &GroupPaths, &ThreadPaths, &CommonResponses, &AppIdPaths),
     tags(
@@ -57,6 +61,8 @@ use utoipa::{Modify, OpenApi};
         (name = "group moderation", description = "Group mutes, mute-all, blocks, whitelist and announcement"),
         (name = "threads", description = "Threads of groups: lists, create, rename, delete, members, join, kick"),
         (name = "group files", description = "Group shared files: upload, list, download, delete"),
+        (name = "chatroom attributes", description = "Chatroom custom attributes: set, get, delete, forced set and delete"),
+        (name = "user attributes", description = "Attributes of users: set, get, batch get, delete, capacity"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

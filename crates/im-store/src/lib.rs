@@ -8,6 +8,8 @@ pub mod files;
 pub mod keys;
 pub mod objects;
 pub mod rooms;
+pub mod user_attributes;
+pub mod user_mutes;
 pub mod users;
 
 pub use error::StoreError;

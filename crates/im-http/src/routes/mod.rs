@@ -1,5 +1,6 @@
 //! Every route, registered once and served under both tenant URL forms.
 
+pub mod chatroom_attributes;
 pub mod chatrooms;
 pub mod group_attributes;
 pub mod group_files;
@@ -8,6 +9,8 @@ pub mod ops;
 pub mod room;
 pub mod threads;
 pub mod token;
+pub mod user_attributes;
+pub mod user_extras;
 pub mod users;
 
 use actix_web::web;
@@ -44,6 +47,8 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
                 .app_data(Face::GROUP)
                 .route(web::get().to(groups::joined)),
         )
+        .configure(user_extra_routes)
+        .service(web::scope("/metadata/chatroom/{room_id}").configure(chatroom_attribute_routes))
         .service(
             web::scope("/chatrooms")
                 .app_data(Face::CHATROOM)
@@ -95,6 +100,47 @@ fn thread_routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(t::list_user_in_group)),
     )
     .service(web::resource("/threads/{thread_id}/users").route(web::delete().to(t::kick)));
+}
+
+/// Global mutes, force offline and user attributes. `/metadata/user/capacity` and
+/// `/metadata/user/get` are fixed paths: they win over a user of that name.
+fn user_extra_routes(cfg: &mut web::ServiceConfig) {
+    use {user_attributes as ua, user_extras as ux};
+    cfg.service(
+        web::resource("/mutes")
+            .route(web::post().to(ux::set))
+            .route(web::get().to(ux::list)),
+    )
+    .service(web::resource("/mutes/{username}").route(web::get().to(ux::get)))
+    .service(web::resource("/users/{username}/disconnect").route(web::get().to(ux::disconnect)))
+    .service(
+        web::resource("/users/{username}/disconnect/{resource_id}")
+            .route(web::delete().to(ux::disconnect_device)),
+    )
+    .service(web::resource("/metadata/user/capacity").route(web::get().to(ua::capacity)))
+    .service(web::resource("/metadata/user/get").route(web::post().to(ua::get_many)))
+    .service(
+        web::resource("/metadata/user/{username}")
+            .route(web::put().to(ua::set))
+            .route(web::get().to(ua::get))
+            .route(web::delete().to(ua::delete)),
+    );
+}
+
+/// Chatroom custom attributes.
+fn chatroom_attribute_routes(cfg: &mut web::ServiceConfig) {
+    use chatroom_attributes as ca;
+    cfg.service(web::resource("").route(web::post().to(ca::get)))
+        .service(
+            web::resource("/user/{username}")
+                .route(web::put().to(ca::set))
+                .route(web::delete().to(ca::delete)),
+        )
+        .service(
+            web::resource("/user/{username}/forced")
+                .route(web::put().to(ca::set_forced))
+                .route(web::delete().to(ca::delete_forced)),
+        );
 }
 
 /// What only chatrooms have, and their own faces of the room itself. `super_admin` comes before

@@ -1,6 +1,7 @@
 //! Black-box tests: the real HTTP surface over a real PostgreSQL (a fresh database per test).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod chatroom_attributes;
 mod chatroom_members;
 mod chatrooms;
 mod cli;
@@ -27,5 +28,7 @@ mod rooms_reads;
 mod threads;
 mod threads_cascades;
 mod tokens;
+mod user_attributes;
+mod user_mutes;
 mod users;
 mod wire;

@@ -28,6 +28,7 @@ mod attributes;
 mod manage;
 mod members;
 mod moderation;
+mod room_attributes;
 mod super_admins;
 mod threads;
 
@@ -35,6 +36,7 @@ pub use attributes::*;
 pub use manage::*;
 pub use members::*;
 pub use moderation::*;
+pub use room_attributes::*;
 pub use super_admins::*;
 pub use threads::*;
 
