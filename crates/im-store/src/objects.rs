@@ -71,7 +71,7 @@ impl Default for FilesConfig {
     fn default() -> Self {
         Self {
             backend: Backend::Local,
-            dir: "data/files".into(),
+            dir: "imserver-data/files".into(),
             s3: S3Config {
                 path_style: true,
                 ..S3Config::default()
