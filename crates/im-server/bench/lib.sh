@@ -1,0 +1,109 @@
+# Shared by the bench scripts: build, a throwaway database, the release server, wrk runs, and the
+# ceilings of the shared perf directory measured in the same run. Source it, then call
+# bench_start [ENV=VALUE...] after setting D (seconds per run) and PERF (the perf directory).
+set -u
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PGBASE=${PGBASE:-postgres://postgres@127.0.0.1:5432}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+bench_start() { # [ENV=VALUE...] for the server
+  cargo build --release --bins -q >&2 || exit 3
+  BIN=$(pwd)/target/release/imserver
+  command -v wrk >/dev/null || { echo "wrk missing (apt-get install wrk)"; exit 3; }
+  export CEIL_TARGET=${CEIL_TARGET:-${TMPDIR:-/tmp}/imserver-perf-ceiling}
+  CEIL=$CEIL_TARGET/release/ceiling
+  [ -x "$CEIL" ] || cargo build --release -q --manifest-path "$PERF/ceiling/Cargo.toml" --target-dir "$CEIL_TARGET" || exit 3
+  DB=bench_$(date +%s)_$$
+  export DATABASE_URL="$PGBASE/$DB"
+  PORT=$(free_port)
+  CPORT=$(free_port)
+  LOG=$(mktemp)
+  trap bench_cleanup EXIT
+  "$BIN" migrate >/dev/null 2>&1 || { echo "migrate failed"; exit 3; }
+  read -r ORG APP CID CSEC < <("$BIN" app create --org bench --app bench --json 2>/dev/null | python3 -c '
+import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(d["org"],d["app"],d["client_id"],d["client_secret"])')
+  env IMSERVER__SERVER__LOG_LEVEL=warn "$@" "$BIN" serve --port "$PORT" --bind 127.0.0.1 >"$LOG" 2>&1 &
+  SPID=$!
+  for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.5; done
+  BASE="http://127.0.0.1:$PORT/$ORG/$APP"
+  cat "$PERF/wrk/auth.lua" "$PERF/wrk/report.lua" > /tmp/bench_auth_$$.lua
+}
+
+bench_cleanup() {
+  [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
+  [ -n "${CPID:-}" ] && kill "$CPID" 2>/dev/null && wait "$CPID" 2>/dev/null
+  psql -q "$PGBASE/postgres" -c "drop database if exists $DB with (force)" >/dev/null 2>&1
+  rm -f "$LOG" /tmp/bench_auth_$$.lua /tmp/bench_script_$$.lua
+}
+
+run() { # name url [ENV=VALUE...]: GET (or $METHOD/$BODY) with the app token
+  local name=$1 url=$2; shift 2
+  echo "$name $(env "$@" wrk -t1 -c32 -d"${D}s" -s /tmp/bench_auth_$$.lua "$url" 2>&1 | grep RESULT)"
+}
+
+script() { # name lua [ENV=VALUE...]: a request script of bench/wrk
+  local name=$1 lua=$2; shift 2
+  cat "$here/wrk/$lua" "$PERF/wrk/report.lua" > /tmp/bench_script_$$.lua
+  echo "$name $(env "$@" wrk -t1 -c32 -d"${D}s" -s /tmp/bench_script_$$.lua "http://127.0.0.1:$PORT" 2>&1 | grep RESULT)"
+}
+
+# Stops the server, then measures the ceilings: ceiling_http, ceiling_room_plus_page_LABEL for
+# each LABEL=ROOM_ID given (actix + sqlx reading the room row and a 100-member page), and
+# ceiling_db_add_member_tx (pgbench: lock a user, lock the room, insert, bump the count, commit)
+# on the first room, for users puFROM..puTO.
+bench_ceilings() { # app_uuid from to label=room...
+  local appuuid=$1 from=$2 to=$3; shift 3
+  local first=${1#*=}
+  RSS=$(ps -o rss= -p "$SPID" | awk '{print int($1/1024)}')
+  kill "$SPID"; wait "$SPID" 2>/dev/null; SPID=
+  DATABASE_URL="$DATABASE_URL" APP_UUID="$appuuid" "$CEIL" "$CPORT" >"$LOG" 2>&1 & CPID=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$CPORT/x" >/dev/null && break; sleep 0.1; done
+  curl -sf "http://127.0.0.1:$CPORT/x" >/dev/null || { echo "the ceiling server did not start:"; cat "$LOG"; }
+  local ceil="wrk -t1 -c32 -d${D}s -s $PERF/wrk/report.lua http://127.0.0.1:$CPORT"
+  echo "ceiling_http $($ceil/x 2>&1 | grep RESULT)"
+  for pair in "$@"; do
+    echo "ceiling_room_plus_page_${pair%%=*} $($ceil/db/members/${pair#*=} 2>&1 | grep RESULT)"
+  done
+  kill "$CPID"; wait "$CPID" 2>/dev/null; CPID=
+  cat > /tmp/bench_add_$$.sql <<SQL
+\set n random($from, $to)
+begin;
+select 1 from users where app = '$appuuid' and username = 'pu' || :n for share;
+select member_count, maxusers from rooms where app = '$appuuid' and id = $first for update;
+insert into room_members (app, room_id, username, kind) select app, id, 'pu' || :n, kind from rooms where app = '$appuuid' and id = $first on conflict do nothing;
+update rooms set member_count = member_count + 1 where app = '$appuuid' and id = $first;
+commit;
+SQL
+  echo "ceiling_db_add_member_tx tps=$(pgbench -n -M prepared -c 16 -j 2 -T "$D" -f /tmp/bench_add_$$.sql "$DATABASE_URL" 2>&1 | awk '/^tps/ {print int($3)}')"
+  rm -f /tmp/bench_add_$$.sql
+  echo "rss_after_load_mb $RSS"
+}
+
+# Each result line of file $1 with its ratio to a ceiling of file $2: writes (names starting
+# add_/remove_/batch_/create/join_/kick_) against min(http, add tx); reads against the room ceiling
+# whose label ends the name (`…_LABEL`), else the first room ceiling.
+bench_ratios() {
+  python3 - "$1" "$2" <<'PY'
+import re, sys
+rps = lambda s: float(m.group(1)) if (m := re.search(r"(?:rps|tps)=(\d+)", s)) else None
+ceil = {}
+for line in open(sys.argv[2]):
+    name, _, rest = line.partition(" ")
+    if rps(rest) is not None: ceil[name] = rps(rest)
+rooms = [k for k in ceil if k.startswith("ceiling_room_plus_page_")] or ["none"]
+write = min(ceil.get("ceiling_http", 1), ceil.get("ceiling_db_add_member_tx", 1))
+for line in open(sys.argv[1]):
+    name, _, rest = line.partition(" ")
+    r = rps(rest)
+    if r is None: continue
+    if name.startswith(("add_", "remove_", "batch_", "create", "join_", "kick_")): c, what = write, "write"
+    else:
+        key = "ceiling_room_plus_page_" + name.rsplit("_", 1)[-1]
+        key = key if key in ceil else rooms[0]
+        c, what = ceil.get(key, 1), key
+    print(f"ratio {name:34s} {r:8.0f} / {c:8.0f} = {r / c:5.2f}  ({what})")
+PY
+}
