@@ -1,15 +1,11 @@
 //! User attributes (`/metadata/user/…`): one string map per user, with its size beside it.
 
 use crate::error::StoreResult;
+use crate::rooms::decode;
 use im_domain::attributes::{self, Attributes, Patch};
 use im_domain::{room, Limits};
 use sqlx::PgPool;
 use uuid::Uuid;
-
-fn decode(v: Option<serde_json::Value>) -> Attributes {
-    v.and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default()
-}
 
 /// Merges `patch` into the user's attributes; answers the whole set after the merge. The user
 /// row is locked so that concurrent sets of one user apply one after the other.

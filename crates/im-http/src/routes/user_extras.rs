@@ -182,20 +182,9 @@ pub async fn get(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     security(("app_token" = [])))]
 pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
-    let num_name = if q.get("pageNum").is_some() {
-        "pageNum"
-    } else {
-        "pagenum"
-    };
-    let size_name = if q.get("pageSize").is_some() {
-        "pageSize"
-    } else {
-        "pagesize"
-    };
-    let num = q.int(num_name, 1, 1, i64::from(i32::MAX))?;
-    let size = q.int(size_name, 10, 1, 50)?;
+    let (offset, size) = crate::routes::room::page_args_camel(&q, 10, 50)?;
     let now = Utc::now();
-    let rows = store::page(&st.pool, admin.tenant.id, now, (num - 1) * size, size).await?;
+    let rows = store::page(&st.pool, admin.tenant.id, now, offset, size).await?;
     let data: Vec<Value> = rows
         .into_iter()
         .map(|m| {

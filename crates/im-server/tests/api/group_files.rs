@@ -233,10 +233,7 @@ async fn a_member_uploads_with_a_user_token_and_owns_the_file(pool: PgPool) {
     let g = setup(&app, "olga", &["amy"]).await;
     app.register(&["zed"]).await;
     let path = format!("/chatgroups/{g}/share_files");
-    let amy = app.user_token("amy", "pw-amy").await.body["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let amy = app.user_access_token("amy", "pw-amy").await;
     let r = send_form(
         &app,
         &path,
@@ -246,10 +243,7 @@ async fn a_member_uploads_with_a_user_token_and_owns_the_file(pool: PgPool) {
     )
     .await;
     assert_envelope(&r, "post");
-    let zed = app.user_token("zed", "pw-zed").await.body["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let zed = app.user_access_token("zed", "pw-zed").await;
     let r = send_form(
         &app,
         &path,

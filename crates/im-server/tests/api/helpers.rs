@@ -186,6 +186,13 @@ impl TestApp {
         )
         .await
     }
+
+    /// A user token's `access_token` (the grant must succeed).
+    pub async fn user_access_token(&self, name: &str, password: &str) -> String {
+        let r = self.user_token(name, password).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        r.body["access_token"].as_str().unwrap().to_owned()
+    }
 }
 
 /// Asserts an Easemob error body with this status and `error`, and returns the description.

@@ -29,7 +29,8 @@ async fn require_member(
     .await?)
 }
 
-fn decode(v: Option<serde_json::Value>) -> Attributes {
+/// A stored attribute map (a JSON object of strings); missing or unreadable reads as empty.
+pub(crate) fn decode(v: Option<serde_json::Value>) -> Attributes {
     v.and_then(|v| serde_json::from_value(v).ok())
         .unwrap_or_default()
 }

@@ -299,13 +299,40 @@ pub(crate) fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
+/// `pagenum` (from 1) and `pagesize` (clamped to `[1, max_size]`) as an offset and a limit.
 pub(crate) fn page_args(
     q: &QueryParams,
     default_size: i64,
     max_size: i64,
 ) -> ApiResult<(i64, i64)> {
-    let pagenum = q.int("pagenum", 1, 1, i64::from(i32::MAX))?;
-    let pagesize = q.int("pagesize", default_size, 1, max_size)?;
+    page_args_named(q, ("pagenum", "pagesize"), default_size, max_size)
+}
+
+/// The same, reading `pageNum`/`pageSize` when sent (the spelling some pages document).
+pub(crate) fn page_args_camel(
+    q: &QueryParams,
+    default_size: i64,
+    max_size: i64,
+) -> ApiResult<(i64, i64)> {
+    let pick = |camel: &'static str, lower: &'static str| {
+        if q.get(camel).is_some() {
+            camel
+        } else {
+            lower
+        }
+    };
+    let names = (pick("pageNum", "pagenum"), pick("pageSize", "pagesize"));
+    page_args_named(q, names, default_size, max_size)
+}
+
+fn page_args_named(
+    q: &QueryParams,
+    (num, size): (&str, &str),
+    default_size: i64,
+    max_size: i64,
+) -> ApiResult<(i64, i64)> {
+    let pagenum = q.int(num, 1, 1, i64::from(i32::MAX))?;
+    let pagesize = q.int(size, default_size, 1, max_size)?;
     Ok(((pagenum - 1) * pagesize, pagesize))
 }
 
