@@ -114,11 +114,6 @@ impl Served {
         panic!("imserver was not ready within 120 s");
     }
 
-    /// Everything printed so far.
-    fn printed(&self) -> Vec<String> {
-        self.lines.try_iter().collect()
-    }
-
     /// The lines printed up to the first that contains `needle` (within 30 s).
     fn printed_until(&self, needle: &str) -> Vec<String> {
         let mut out = Vec::new();
@@ -132,8 +127,8 @@ impl Served {
         panic!("{needle} was never printed: {out:?}");
     }
 
-    /// SIGTERM, then waits for a clean exit.
-    fn stop(mut self) {
+    /// SIGTERM, then waits for a clean exit; answers every line printed that was not read yet.
+    fn stop(mut self) -> Vec<String> {
         let pid = self.child.id().to_string();
         assert!(Command::new("kill")
             .args(["-TERM", &pid])
@@ -144,11 +139,13 @@ impl Served {
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
                 assert!(status.success(), "imserver exited with {status}");
-                return;
+                break;
             }
             assert!(Instant::now() < deadline, "imserver did not stop");
             std::thread::sleep(Duration::from_millis(100));
         }
+        // The reader ends at the end of the output, so this is all of it.
+        self.lines.iter().collect()
     }
 }
 
@@ -212,10 +209,6 @@ async fn with_nothing_configured_a_private_postgres_serves_and_keeps_the_data_ac
 
     let mut second = Served::start(&dir.0);
     second.ready(&client).await;
-    assert!(
-        !second.printed().iter().any(|l| l.contains("demo app")),
-        "a second demo app was created"
-    );
     let tok = token(&client, &second.base, &id, &secret).await;
     let r = client
         .get(format!("{}/demo/demo/users/keeper", second.base))
@@ -224,7 +217,11 @@ async fn with_nothing_configured_a_private_postgres_serves_and_keeps_the_data_ac
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    second.stop();
+    let printed = second.stop();
+    assert!(
+        !printed.iter().any(|l| l.contains("demo app")),
+        "a second demo app was created: {printed:?}"
+    );
     assert!(!dir.0.join("pg/postmaster.pid").exists());
 }
 
