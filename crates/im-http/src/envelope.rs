@@ -2,24 +2,27 @@
 
 use crate::extract::{elapsed_ms, QueryParams, Tenant};
 use actix_web::{HttpRequest, HttpResponse};
+use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::value::RawValue;
 
+/// The parts are serialized once, straight to JSON text, when they are set: no value tree is
+/// built and walked again.
 #[derive(Default)]
 pub struct Envelope {
     action: Option<String>,
     path: Option<String>,
-    entities: Vec<Value>,
-    data: Option<Value>,
+    entities: Option<Box<RawValue>>,
+    data: Option<Box<RawValue>>,
     count: Option<i64>,
     cursor: Option<String>,
-    extra: Map<String, Value>,
+    extra: Vec<(String, Box<RawValue>)>,
 }
 
-fn to_value(v: impl Serialize) -> Value {
-    serde_json::to_value(v).unwrap_or_else(|e| {
+fn raw(v: impl Serialize) -> Box<RawValue> {
+    serde_json::value::to_raw_value(&v).unwrap_or_else(|e| {
         tracing::error!(error = %e, "response serialization failed");
-        Value::Null
+        RawValue::NULL.to_owned()
     })
 }
 
@@ -41,12 +44,13 @@ impl Envelope {
     }
 
     pub fn entities<T: Serialize>(mut self, items: impl IntoIterator<Item = T>) -> Self {
-        self.entities = items.into_iter().map(to_value).collect();
+        let items: Vec<T> = items.into_iter().collect();
+        self.entities = Some(raw(&items));
         self
     }
 
     pub fn data(mut self, data: impl Serialize) -> Self {
-        self.data = Some(to_value(data));
+        self.data = Some(raw(data));
         self
     }
 
@@ -61,8 +65,9 @@ impl Envelope {
         self
     }
 
+    /// A field of the endpoint's own; it replaces a common field of the same name.
     pub fn field(mut self, name: &str, value: impl Serialize) -> Self {
-        self.extra.insert(name.to_owned(), to_value(value));
+        self.extra.push((name.to_owned(), raw(value)));
         self
     }
 
@@ -70,46 +75,61 @@ impl Envelope {
         let conn = req.connection_info();
         let uri = format!("{}://{}{}", conn.scheme(), conn.host(), req.path());
         let path = self.path.unwrap_or_else(|| tenant_relative_path(req));
-        let mut body = Map::new();
-        body.insert(
-            "action".into(),
-            Value::String(
-                self.action
-                    .unwrap_or_else(|| req.method().as_str().to_ascii_lowercase()),
-            ),
-        );
-        body.insert("application".into(), Value::String(tenant.id.to_string()));
-        body.insert("uri".into(), Value::String(uri));
-        body.insert("path".into(), Value::String(path));
-        body.insert("entities".into(), Value::Array(self.entities));
-        if let Some(d) = self.data {
-            body.insert("data".into(), d);
-        }
-        body.insert(
-            "timestamp".into(),
-            Value::from(chrono::Utc::now().timestamp_millis()),
-        );
-        body.insert("duration".into(), Value::from(elapsed_ms(req)));
-        body.insert(
-            "organization".into(),
-            Value::String(tenant.org_name.clone()),
-        );
-        body.insert(
-            "applicationName".into(),
-            Value::String(tenant.app_name.clone()),
-        );
+        let action = self
+            .action
+            .unwrap_or_else(|| req.method().as_str().to_ascii_lowercase());
         let params = QueryParams::from_request(req);
+        let mut body: Vec<(&str, Box<RawValue>)> = vec![
+            ("action", raw(action)),
+            ("application", raw(tenant.id)),
+            ("uri", raw(uri)),
+            ("path", raw(path)),
+            ("entities", self.entities.unwrap_or_else(|| raw([(); 0]))),
+        ];
+        if let Some(d) = self.data {
+            body.push(("data", d));
+        }
+        body.push(("timestamp", raw(chrono::Utc::now().timestamp_millis())));
+        body.push(("duration", raw(elapsed_ms(req))));
+        body.push(("organization", raw(&tenant.org_name)));
+        body.push(("applicationName", raw(&tenant.app_name)));
         if !params.is_empty() {
-            body.insert("params".into(), params.to_json());
+            body.push(("params", raw(params.to_json())));
         }
         if let Some(c) = self.count {
-            body.insert("count".into(), Value::from(c));
+            body.push(("count", raw(c)));
         }
         if let Some(c) = self.cursor {
-            body.insert("cursor".into(), Value::String(c));
+            body.push(("cursor", raw(c)));
         }
-        body.extend(self.extra);
-        HttpResponse::Ok().json(Value::Object(body))
+        for (name, value) in &self.extra {
+            match body.iter_mut().find(|(k, _)| k == name) {
+                Some(slot) => slot.1 = value.clone(),
+                None => body.push((name, value.clone())),
+            }
+        }
+        match serde_json::to_vec(&Object(&body)) {
+            Ok(bytes) => HttpResponse::Ok()
+                .content_type("application/json")
+                .body(bytes),
+            Err(e) => {
+                tracing::error!(error = %e, "response serialization failed");
+                HttpResponse::InternalServerError().finish()
+            }
+        }
+    }
+}
+
+/// Fields in the order given.
+struct Object<'a>(&'a [(&'a str, Box<RawValue>)]);
+
+impl Serialize for Object<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
     }
 }
 

@@ -45,7 +45,9 @@ pub async fn ensure_database(url: &str) -> Result<(), sqlx::Error> {
 }
 
 /// Opens a pool. Connections are made lazily so that a server can start (and answer
-/// `/health`) while the database is still coming up.
+/// `/health`) while the database is still coming up. A connection is not pinged before each
+/// use (that would cost every query one more round trip): one that died with its server fails
+/// the query it carries, is dropped by the pool, and the next request gets a fresh one.
 pub fn pool(
     url: &str,
     max_connections: u32,
@@ -55,6 +57,7 @@ pub fn pool(
     Ok(PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(acquire_timeout)
+        .test_before_acquire(false)
         .connect_lazy_with(opts))
 }
 

@@ -134,45 +134,41 @@ pub async fn require(pool: &PgPool, app: Uuid, kind: RoomKind, id: RoomId) -> St
         .ok_or_else(|| room::not_found(kind, id).into())
 }
 
-/// Rooms by id, in the order asked, skipping those that do not exist.
-pub async fn get_many(
+/// A room with its first members (owner first), as details show it.
+#[derive(Debug, Clone, FromRow)]
+pub struct RoomWithMembers {
+    #[sqlx(flatten)]
+    pub room: Room,
+    pub names: Vec<String>,
+    pub roles: Vec<i16>,
+}
+
+/// Rooms by id, in the order asked, skipping those that do not exist, each with its first
+/// `limit` members: one statement.
+pub async fn details(
     pool: &PgPool,
     app: Uuid,
     kind: RoomKind,
     ids: &[RoomId],
-) -> StoreResult<Vec<Room>> {
+    limit: i64,
+) -> StoreResult<Vec<RoomWithMembers>> {
     let ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
-    Ok(sqlx::query_as::<_, Room>(&format!(
-        "select {} from rooms r
-           join unnest($3::bigint[]) with ordinality as q(id, ord) on q.id = r.id
-          where r.app = $1 and r.kind = $2
+    Ok(sqlx::query_as::<_, RoomWithMembers>(&format!(
+        "select {}, m.names, m.roles
+           from unnest($3::bigint[]) with ordinality as q(id, ord)
+           join rooms r on r.app = $1 and r.kind = $2 and r.id = q.id
+          cross join lateral (
+              select coalesce(array_agg(p.username order by p.pos), '{{}}') as names,
+                     coalesce(array_agg(p.role order by p.pos), '{{}}') as roles
+                from (select username, role, pos from room_members
+                       where app = $1 and room_id = r.id and pos >= 0
+                       order by pos limit $4) p) m
           order by q.ord",
         columns_of("r")
     ))
     .bind(app)
     .bind(kind.as_str())
     .bind(&ids)
-    .fetch_all(pool)
-    .await?)
-}
-
-/// The first `limit` members of each room (owner first), as `(room id, username, role)`.
-pub async fn affiliations(
-    pool: &PgPool,
-    app: Uuid,
-    room_ids: &[i64],
-    limit: i64,
-) -> StoreResult<Vec<(i64, String, i16)>> {
-    Ok(sqlx::query_as(
-        "select q.id, m.username, m.role
-           from unnest($2::bigint[]) with ordinality as q(id, ord)
-           cross join lateral (
-               select username, role, pos from room_members
-                where app = $1 and room_id = q.id and pos >= 0 order by pos limit $3) m
-          order by q.ord, m.pos",
-    )
-    .bind(app)
-    .bind(room_ids)
     .bind(limit)
     .fetch_all(pool)
     .await?)

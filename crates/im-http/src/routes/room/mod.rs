@@ -352,7 +352,7 @@ pub(crate) fn check_texts(
 
 /// Details of one room or of up to `limits.details_ids` (a comma list in the path), in the
 /// order asked; an id not found among several answers `{id, error: missing}` after the found
-/// ones. Each room's first members come from one query for all of them.
+/// ones. The rooms and their first members come from one statement.
 pub(crate) async fn room_details<T: serde::Serialize>(
     req: HttpRequest,
     admin: AppAdmin,
@@ -371,7 +371,14 @@ pub(crate) async fn room_details<T: serde::Serialize>(
         )));
     }
     let ids: Vec<RoomId> = parts.iter().filter_map(|p| RoomId::parse(p)).collect();
-    let rooms = im_store::rooms::get_many(&st.pool, admin.tenant.id, kind, &ids).await?;
+    let rooms = im_store::rooms::details(
+        &st.pool,
+        admin.tenant.id,
+        kind,
+        &ids,
+        st.config.limits.details_affiliations,
+    )
+    .await?;
     if rooms.is_empty() {
         return Err(DomainError::ServiceResourceNotFound(format!(
             "do not find this group:{}",
@@ -379,33 +386,33 @@ pub(crate) async fn room_details<T: serde::Serialize>(
         ))
         .into());
     }
-    let found: Vec<i64> = rooms.iter().map(|r| r.id).collect();
-    let mut members: std::collections::HashMap<i64, Vec<Affiliation>> =
-        std::collections::HashMap::with_capacity(found.len());
-    for (rid, name, role) in im_store::rooms::affiliations(
-        &st.pool,
-        admin.tenant.id,
-        &found,
-        st.config.limits.details_affiliations,
-    )
-    .await?
-    {
-        members
-            .entry(rid)
-            .or_default()
-            .push(Affiliation::of(name, role));
-    }
+    let found: Vec<i64> = rooms.iter().map(|r| r.room.id).collect();
     let count = rooms.len();
-    let mut data: Vec<Value> = rooms
+    /// A found room's details, or an id not found.
+    #[derive(serde::Serialize)]
+    #[serde(untagged)]
+    enum Item<'a, T> {
+        Found(T),
+        Missing { id: String, error: &'a str },
+    }
+    let mut data: Vec<Item<T>> = rooms
         .into_iter()
         .map(|r| {
-            let mine = members.remove(&r.id).unwrap_or_default();
-            serde_json::to_value(shape(r, mine)).unwrap_or(Value::Null)
+            let mine = r
+                .names
+                .into_iter()
+                .zip(r.roles)
+                .map(|(name, role)| Affiliation::of(name, role))
+                .collect();
+            Item::Found(shape(r.room, mine))
         })
         .collect();
     for p in parts {
         if !found.iter().any(|f| f.to_string() == p) {
-            data.push(serde_json::json!({"id": p, "error": missing}));
+            data.push(Item::Missing {
+                id: p,
+                error: missing,
+            });
         }
     }
     Ok(Envelope::new()
