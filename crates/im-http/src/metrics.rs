@@ -9,6 +9,7 @@ pub struct Metrics {
     pub requests: IntCounterVec,
     pub latency: HistogramVec,
     pub pool: IntGaugeVec,
+    pub member_changes: IntGaugeVec,
 }
 
 impl Metrics {
@@ -32,12 +33,23 @@ impl Metrics {
         )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        let member_changes = IntGaugeVec::new(
+            Opts::new(
+                "room_member_changes",
+                "Member adds and removals (`change`) asked for (`what=requests`) and the \
+                 transactions that applied them (`what=transactions`): concurrent changes to \
+                 one room share a transaction",
+            ),
+            &["change", "what"],
+        )?;
         registry.register(Box::new(pool.clone()))?;
+        registry.register(Box::new(member_changes.clone()))?;
         Ok(Self {
             registry,
             requests,
             latency,
             pool,
+            member_changes,
         })
     }
 
@@ -50,7 +62,21 @@ impl Metrics {
             .observe(seconds);
     }
 
-    pub fn render(&self, pool: &sqlx::PgPool) -> String {
+    pub fn render(
+        &self,
+        pool: &sqlx::PgPool,
+        adds: &im_store::rooms::MemberAdds,
+        removes: &im_store::rooms::MemberRemoves,
+    ) -> String {
+        for (what, (asked, transactions)) in [("add", adds.counts()), ("remove", removes.counts())]
+        {
+            self.member_changes
+                .with_label_values(&[what, "requests"])
+                .set(asked as i64);
+            self.member_changes
+                .with_label_values(&[what, "transactions"])
+                .set(transactions as i64);
+        }
         let size = i64::from(pool.size());
         let idle = pool.num_idle() as i64;
         self.pool.with_label_values(&["idle"]).set(idle);

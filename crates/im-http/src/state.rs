@@ -57,6 +57,10 @@ impl HttpConfig {
 /// Shared by every worker.
 pub struct AppState {
     pub pool: PgPool,
+    /// Adds to one room arriving together go into one transaction.
+    pub member_adds: im_store::rooms::MemberAdds,
+    /// So do removals of members from one room.
+    pub member_removes: im_store::rooms::MemberRemoves,
     pub tokens: TokenService,
     pub hasher: Hasher,
     pub config: HttpConfig,
@@ -80,6 +84,8 @@ impl AppState {
         config: HttpConfig,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(Self {
+            member_adds: im_store::rooms::MemberAdds::new(pool.clone()),
+            member_removes: im_store::rooms::MemberRemoves::new(pool.clone()),
             pool,
             tokens,
             hasher: Hasher::new(config.argon2).map_err(|e| format!("argon2 settings: {e}"))?,

@@ -37,6 +37,12 @@ impl RoomKind {
         }
     }
 
+    /// Whether rooms of this kind have child rooms (a group's threads) whose members must be
+    /// members of it.
+    pub fn has_children(self) -> bool {
+        self == RoomKind::Group
+    }
+
     /// Whether the room's owner is protected from removal. A thread's owner is only its
     /// creator: it can be kicked, and it leaves with the group like anyone else.
     fn protects_owner(self) -> bool {
@@ -228,8 +234,10 @@ pub struct AddPlan {
     pub already: Vec<Username>,
 }
 
+mod batch;
 mod plans;
 mod threads;
 
+pub use batch::*;
 pub use plans::*;
 pub use threads::*;

@@ -57,5 +57,9 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(state.metrics.render(&state.pool))
+        .body(
+            state
+                .metrics
+                .render(&state.pool, &state.member_adds, &state.member_removes),
+        )
 }

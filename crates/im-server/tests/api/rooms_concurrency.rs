@@ -395,3 +395,129 @@ async fn per_user_room_counts_equal_the_rows_after_racing_joins_leaves_blocks_an
     assert!(joined <= 2, "{joined}");
 }
 both_kinds!(per_user_room_counts_equal_the_rows_after_racing_joins_leaves_blocks_and_deletes);
+
+/// The server's count of member adds (or removals) and of the transactions that applied them.
+async fn change_counts(app: &TestApp, change: &str) -> (i64, i64) {
+    let text = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let read = |what: &str| {
+        let key = format!("room_member_changes{{change=\"{change}\",what=\"{what}\"}} ");
+        text.lines()
+            .find_map(|l| l.strip_prefix(&key))
+            .unwrap_or_else(|| panic!("no {key} in {text}"))
+            .trim()
+            .parse::<i64>()
+            .unwrap()
+    };
+    (read("requests"), read("transactions"))
+}
+
+async fn concurrent_changes_to_one_room_share_transactions_and_each_gets_its_own_answer(
+    kind: Kind,
+    pool: PgPool,
+) {
+    let (app, id) = kind.start(pool, "olga", &[]).await;
+    let users = many("c", 40);
+    app.register(&refs(&users)).await;
+    let (adds_before, tx_before) = change_counts(&app, "add").await;
+    // Every user once as a single add, the first ten a second time, and ten batches naming
+    // users the singles also add.
+    let mut calls: Vec<(Method, String, Option<Value>)> = users
+        .iter()
+        .chain(&users[..10])
+        .map(|u| (Method::POST, kind.at(&id, &format!("/users/{u}")), None))
+        .collect();
+    for pair in users[20..40].chunks(2) {
+        calls.push((
+            Method::POST,
+            kind.at(&id, "/users"),
+            Some(json!({"usernames": pair})),
+        ));
+    }
+    let asked = calls.len() as i64;
+    let replies = concurrently(&app, calls).await;
+    let mut added: Vec<String> = Vec::new();
+    for (i, r) in replies.iter().enumerate() {
+        if r.status != 200 {
+            // Only a second add of someone already in is refused, and it says so.
+            assert_error(r, kind.refused, "forbidden_op");
+            let text = r.body["error_description"].as_str().unwrap_or_default();
+            assert!(text.contains("already in group"), "{}", r.body);
+        } else if i < 50 {
+            assert_eq!(r.body["data"]["result"], json!(true), "{}", r.body);
+            added.push(r.body["data"]["user"].as_str().unwrap().to_owned());
+        } else {
+            added.extend(strings(&r.body["data"]["newmembers"]));
+        }
+    }
+    added.sort();
+    let mut expected = users.clone();
+    expected.sort();
+    assert_eq!(added, expected, "each user is reported added exactly once");
+    assert_eq!(consistent_count(kind, &app, &id).await, 41);
+    single_owner(&app, &id).await;
+    let (adds_after, tx_after) = change_counts(&app, "add").await;
+    assert_eq!(adds_after - adds_before, asked);
+    assert!(
+        tx_after - tx_before < asked,
+        "{asked} concurrent adds ran in {} transactions",
+        tx_after - tx_before
+    );
+
+    // Removals the same way: every user once, the first ten twice, and pairs of users the
+    // singles also remove, all at once.
+    let (before, tx_before) = change_counts(&app, "remove").await;
+    let mut calls: Vec<(Method, String, Option<Value>)> = users
+        .iter()
+        .chain(&users[..10])
+        .map(|u| (Method::DELETE, kind.at(&id, &format!("/users/{u}")), None))
+        .collect();
+    for pair in users[20..40].chunks(2) {
+        calls.push((
+            Method::DELETE,
+            kind.at(&id, &format!("/users/{}", pair.join(","))),
+            None,
+        ));
+    }
+    let asked = calls.len() as i64;
+    let replies = concurrently(&app, calls).await;
+    let mut removed: Vec<String> = Vec::new();
+    for (i, r) in replies.iter().enumerate() {
+        if r.status != 200 {
+            assert_error(r, kind.refused, "forbidden_op");
+            let text = r.body["error_description"].as_str().unwrap_or_default();
+            assert!(text.contains("not members"), "{}", r.body);
+        } else if i < 50 {
+            assert_eq!(r.body["data"]["result"], json!(true), "{}", r.body);
+            removed.push(r.body["data"]["user"].as_str().unwrap().to_owned());
+        } else {
+            for one in r.body["data"].as_array().unwrap() {
+                if one["result"] == json!(true) {
+                    removed.push(one["user"].as_str().unwrap().to_owned());
+                }
+            }
+        }
+    }
+    removed.sort();
+    assert_eq!(
+        removed, expected,
+        "each user is reported removed exactly once"
+    );
+    assert_eq!(consistent_count(kind, &app, &id).await, 1);
+    single_owner(&app, &id).await;
+    let (after, tx_after) = change_counts(&app, "remove").await;
+    assert_eq!(after - before, asked);
+    assert!(
+        tx_after - tx_before < asked,
+        "{asked} concurrent removals ran in {} transactions",
+        tx_after - tx_before
+    );
+}
+both_kinds!(concurrent_changes_to_one_room_share_transactions_and_each_gets_its_own_answer);

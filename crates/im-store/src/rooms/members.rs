@@ -78,49 +78,6 @@ async fn require_listed(pool: &PgPool, app: Uuid, kind: RoomKind, id: RoomId) ->
     Ok(())
 }
 
-/// Adds one (`single`) or several users. Returns the plan that was applied.
-pub async fn add_members(
-    pool: &PgPool,
-    app: Uuid,
-    kind: RoomKind,
-    id: RoomId,
-    names: &[Username],
-    single: bool,
-    limits: &Limits,
-) -> StoreResult<AddPlan> {
-    let mut tx = pool.begin().await?;
-    lock_users(&mut tx, app, &strings(names), UserLock::Join).await?;
-    let current = lock(&mut tx, app, kind, id).await?;
-    let users = user_facts(&mut tx, app, kind, id.get(), names).await?;
-    let plan = room::plan_add(
-        &facts(kind, &current),
-        &users,
-        single,
-        limits.per_user(kind),
-    )?;
-    insert_members(&mut tx, app, kind, id.get(), &plan.add).await?;
-    tx.commit().await?;
-    Ok(plan)
-}
-
-/// Removes one (`single`) or several members; per-user outcomes.
-pub async fn remove_members(
-    pool: &PgPool,
-    app: Uuid,
-    kind: RoomKind,
-    id: RoomId,
-    names: &[Username],
-    single: bool,
-) -> StoreResult<Vec<Outcome>> {
-    let mut tx = pool.begin().await?;
-    let current = lock(&mut tx, app, kind, id).await?;
-    let users = user_facts(&mut tx, app, kind, id.get(), names).await?;
-    let outcomes = room::plan_remove(&facts(kind, &current), &users, single)?;
-    delete_members(&mut tx, app, id.get(), &applied(&outcomes)).await?;
-    tx.commit().await?;
-    Ok(outcomes)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Admins
 

@@ -15,7 +15,7 @@
 //! statistics (a fresh database, or autovacuum off): ordered member reads carry `pos >= 0`, a
 //! range on the `(app, room_id, pos)` index.
 
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
 use im_domain::room::{
     self, AddPlan, MuteDuration, Outcome, RoomFacts, RoomId, RoomKind, UserFacts,
@@ -25,6 +25,7 @@ use sqlx::{FromRow, PgConnection, PgPool};
 use uuid::Uuid;
 
 mod attributes;
+mod coalesce;
 mod manage;
 mod members;
 mod moderation;
@@ -33,6 +34,7 @@ mod super_admins;
 mod threads;
 
 pub use attributes::*;
+pub use coalesce::{MemberAdds, MemberRemoves};
 pub use manage::*;
 pub use members::*;
 pub use moderation::*;
@@ -142,7 +144,10 @@ async fn lock_users(
     Ok(())
 }
 
-/// What the rules need to know about each named user, in the order given.
+/// What the rules need to know about each named user, in the order given. Each fact is a
+/// `limit 1` lookup per name: the planner can neither turn it into a hashed read of the whole
+/// room (which a plan made while the room was small, or a generic plan, would do) nor flatten
+/// it into a scan, so its cost never grows with the room.
 async fn user_facts(
     conn: &mut PgConnection,
     app: Uuid,
@@ -159,15 +164,20 @@ async fn user_facts(
         joined: i64,
     }
     let rows = sqlx::query_as::<_, Row>(
-        "select n.name,
-                exists (select 1 from users u where u.app = $1 and u.username = n.name) as exists,
-                exists (select 1 from room_members m
-                         where m.app = $1 and m.room_id = $2 and m.username = n.name) as member,
-                exists (select 1 from room_blocks b
-                         where b.app = $1 and b.room_id = $2 and b.username = n.name) as blocked,
-                coalesce((select c.n::bigint from user_room_counts c
-                  where c.app = $1 and c.username = n.name and c.kind = $3), 0) as joined
+        "select n.name, u.found is not null as exists, m.found is not null as member,
+                b.found is not null as blocked, coalesce(c.n, 0)::bigint as joined
            from unnest($4::text[]) with ordinality as n(name, ord)
+           left join lateral (select true as found from users u
+                               where u.app = $1 and u.username = n.name limit 1) u on true
+           left join lateral (select true as found from room_members m
+                               where m.app = $1 and m.room_id = $2 and m.username = n.name
+                               limit 1) m on true
+           left join lateral (select true as found from room_blocks b
+                               where b.app = $1 and b.room_id = $2 and b.username = n.name
+                               limit 1) b on true
+           left join lateral (select c.n from user_room_counts c
+                               where c.app = $1 and c.username = n.name and c.kind = $3
+                               limit 1) c on true
           order by n.ord",
     )
     .bind(app)
@@ -203,12 +213,18 @@ async fn insert_members(
         return Ok(());
     }
     // A membership names its room's parent (a thread's group), which its foreign key checks.
+    // The rows and the count change in one statement.
     sqlx::query(
-        "insert into room_members (app, room_id, username, kind, parent_id)
-         select $1, $2, n.name, $3,
-                (select parent_id from rooms where app = $1 and id = $2)
-           from unnest($4::text[]) with ordinality as n(name, ord)
-          order by n.ord",
+        "with added as (
+             insert into room_members (app, room_id, username, kind, parent_id)
+             select $1, $2, n.name, $3,
+                    (select parent_id from rooms where app = $1 and id = $2)
+               from unnest($4::text[]) with ordinality as n(name, ord)
+              order by n.ord
+             returning 1)
+         update rooms set member_count = member_count + (select count(*) from added)::int,
+                modified_at = now()
+          where app = $1 and id = $2",
     )
     .bind(app)
     .bind(room_id)
@@ -216,53 +232,41 @@ async fn insert_members(
     .bind(strings(names))
     .execute(&mut *conn)
     .await?;
-    adjust_count(conn, app, room_id, names.len() as i64).await
-}
-
-async fn adjust_count(
-    conn: &mut PgConnection,
-    app: Uuid,
-    room_id: i64,
-    delta: i64,
-) -> StoreResult<()> {
-    if delta != 0 {
-        sqlx::query(
-            "update rooms set member_count = member_count + $3, modified_at = now()
-              where app = $1 and id = $2",
-        )
-        .bind(app)
-        .bind(room_id)
-        .bind(delta as i32)
-        .execute(&mut *conn)
-        .await?;
-    }
     Ok(())
 }
 
 /// Deletes non-owner memberships (their mutes and whitelist entries go with them) and updates
-/// the count. Returns how many were removed. Leaving a group also leaves its threads, with
-/// their counts kept equal to their rows.
+/// the count, in one statement. Returns how many were removed. Leaving a group also leaves its
+/// threads, with their counts kept equal to their rows.
 async fn delete_members(
     conn: &mut PgConnection,
     app: Uuid,
+    kind: RoomKind,
     room_id: i64,
     names: &[String],
 ) -> StoreResult<i64> {
     if names.is_empty() {
         return Ok(0);
     }
-    leave_children(conn, app, room_id, names).await?;
-    let gone = sqlx::query(
-        "delete from room_members where app = $1 and room_id = $2 and username = any($3) and role <> 2",
+    if kind.has_children() {
+        leave_children(conn, app, room_id, names).await?;
+    }
+    Ok(sqlx::query_scalar(
+        "with gone as (
+             delete from room_members
+              where app = $1 and room_id = $2 and username = any($3) and role <> 2
+             returning 1),
+         counted as (
+             update rooms set member_count = member_count - (select count(*) from gone)::int,
+                    modified_at = now()
+              where app = $1 and id = $2 and exists (select 1 from gone))
+         select count(*) from gone",
     )
     .bind(app)
     .bind(room_id)
     .bind(names)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected() as i64;
-    adjust_count(conn, app, room_id, -gone).await?;
-    Ok(gone)
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// Removes the users from every child room (thread) of `parent`, and updates those rooms'

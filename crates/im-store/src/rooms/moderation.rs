@@ -135,7 +135,7 @@ pub async fn add_to_list(
     let outcomes = room::plan_members_only(&facts(kind, &current), &users, single, !blocking)?;
     let names = applied(&outcomes);
     if blocking {
-        delete_members(&mut tx, app, id.get(), &names).await?;
+        delete_members(&mut tx, app, kind, id.get(), &names).await?;
     }
     sqlx::query(&format!(
         "insert into {} (app, room_id, username)

@@ -77,9 +77,11 @@ async fn group_members(
     names: &[Username],
 ) -> StoreResult<Vec<bool>> {
     Ok(sqlx::query_scalar(
-        "select exists (select 1 from room_members m
-                         where m.app = $1 and m.room_id = $2 and m.username = n.name)
+        "select m.found is not null
            from unnest($3::text[]) with ordinality as n(name, ord)
+           left join lateral (select true as found from room_members m
+                               where m.app = $1 and m.room_id = $2 and m.username = n.name
+                               limit 1) m on true
           order by n.ord",
     )
     .bind(app)
@@ -183,7 +185,7 @@ pub async fn kick_from_thread(
     let (thread, _) = lock_thread(&mut tx, app, id).await?;
     let users = user_facts(&mut tx, app, KIND, id.get(), names).await?;
     let outcomes = room::plan_remove(&facts(KIND, &thread), &users, false)?;
-    delete_members(&mut tx, app, id.get(), &applied(&outcomes)).await?;
+    delete_members(&mut tx, app, KIND, id.get(), &applied(&outcomes)).await?;
     tx.commit().await?;
     Ok(outcomes)
 }

@@ -81,16 +81,16 @@ pub async fn add_member(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResp
     let face = face(&req);
     let id = room_id(&req)?;
     let user = path_user(&req, "usernames")?;
-    store::add_members(
-        &st.pool,
-        admin.tenant.id,
-        face.kind,
-        id,
-        std::slice::from_ref(&user),
-        true,
-        &st.config.limits,
-    )
-    .await?;
+    st.member_adds
+        .add(
+            admin.tenant.id,
+            face.kind,
+            id,
+            vec![user.clone()],
+            true,
+            &st.config.limits,
+        )
+        .await?;
     Ok(Envelope::new()
         .data(MemberResult {
             result: true,
@@ -127,16 +127,17 @@ pub async fn add_members(
         st.config.limits.batch_add,
         "addMembers: addMembers number more than maxSize",
     )?;
-    let plan = store::add_members(
-        &st.pool,
-        admin.tenant.id,
-        face.kind,
-        id,
-        &names,
-        false,
-        &st.config.limits,
-    )
-    .await?;
+    let plan = st
+        .member_adds
+        .add(
+            admin.tenant.id,
+            face.kind,
+            id,
+            names,
+            false,
+            &st.config.limits,
+        )
+        .await?;
     Ok(Envelope::new()
         .data(AddedMembers {
             newmembers: plan.add.into_iter().map(Username::into_string).collect(),
@@ -167,8 +168,10 @@ pub async fn remove_members(req: HttpRequest, admin: AppAdmin) -> ApiResult<Http
         face.batch_remove(&st.config.limits),
         "kickMember: kickMembers number more than maxSize",
     )?;
-    let outcomes =
-        store::remove_members(&st.pool, admin.tenant.id, face.kind, id, &names, single).await?;
+    let outcomes = st
+        .member_removes
+        .remove(admin.tenant.id, face.kind, id, names, single)
+        .await?;
     let mut res = results(outcomes, "remove_member", face.member_ids(id));
     let env = Envelope::new();
     let env = match (single, res.pop()) {

@@ -1,0 +1,307 @@
+//! Membership changes to one room, coalesced. A busy room serializes its writers on its row
+//! lock, and each transaction holds that lock until its commit is flushed to disk, so one change
+//! per transaction caps a room near the disk's flush rate. Here the adds (or removals) that
+//! arrive for a room while one of its transactions runs wait in that room's queue, and the next
+//! transaction applies all of them: one lock, one read of the facts, one write, one commit.
+//! `im_domain::room::plan_add_batch` / `plan_remove_batch` decide each caller's change as if it
+//! had run alone, in arrival order, and each caller gets its own answer.
+//!
+//! A room's queue is drained by one task at a time, spawned by the change that found no queue;
+//! a caller only waits for its answer, so a caller that goes away leaves the others unharmed. If
+//! a batch's transaction fails as a whole, each change in it is retried alone, so one change's
+//! failure is never another's.
+
+use super::*;
+use im_domain::room::{AddRequest, RemoveRequest};
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+
+/// At most this many changes go into one transaction.
+const MAX_BATCH: usize = 128;
+
+/// A room: app, kind, id.
+pub type Key = (Uuid, RoomKind, i64);
+
+/// A kind of change that runs coalesced.
+pub trait Change: Send + Sync + 'static {
+    type Request: Clone + Send + 'static;
+    type Answer: Send + 'static;
+    /// Applies the requests in one transaction: each one's answer or refusal.
+    fn apply(
+        pool: &PgPool,
+        key: Key,
+        requests: &[Self::Request],
+    ) -> impl Future<Output = StoreResult<Vec<Result<Self::Answer, DomainError>>>> + Send;
+}
+
+struct Job<C: Change> {
+    request: C::Request,
+    reply: oneshot::Sender<StoreResult<C::Answer>>,
+}
+
+type Queues<C> = Mutex<HashMap<Key, Vec<Job<C>>>>;
+
+/// The rooms' queues of one kind of change. Clones share the queues.
+pub struct Coalesced<C: Change> {
+    pool: PgPool,
+    queues: Arc<Queues<C>>,
+    counts: Arc<Counts>,
+}
+
+impl<C: Change> Clone for Coalesced<C> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            queues: self.queues.clone(),
+            counts: self.counts.clone(),
+        }
+    }
+}
+
+/// How many changes were asked for, and in how many transactions they ran.
+#[derive(Default)]
+struct Counts {
+    changes: AtomicU64,
+    transactions: AtomicU64,
+}
+
+/// Adds of members, coalesced per room.
+pub type MemberAdds = Coalesced<Adds>;
+/// Removals of members, coalesced per room.
+pub type MemberRemoves = Coalesced<Removes>;
+
+impl<C: Change> Coalesced<C> {
+    pub fn new(pool: PgPool) -> Self {
+        Self {
+            pool,
+            queues: Arc::default(),
+            counts: Arc::default(),
+        }
+    }
+
+    /// Changes asked for so far, and the transactions that applied them.
+    pub fn counts(&self) -> (u64, u64) {
+        (
+            self.counts.changes.load(Ordering::Relaxed),
+            self.counts.transactions.load(Ordering::Relaxed),
+        )
+    }
+
+    async fn submit(&self, key: Key, request: C::Request) -> StoreResult<C::Answer> {
+        let (reply, answer) = oneshot::channel();
+        // A room has a queue exactly while a task drains it.
+        let first = {
+            let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+            let first = !queues.contains_key(&key);
+            queues.entry(key).or_default().push(Job { request, reply });
+            first
+        };
+        if first {
+            tokio::spawn(self.clone().drain(key));
+        }
+        answer.await.map_err(|_| sqlx::Error::PoolClosed)?
+    }
+
+    async fn drain(self, key: Key) {
+        // Should this task end before its queue is empty (a panic, a runtime shutting down),
+        // the guard drops the queue: its callers get an error instead of waiting forever.
+        let mut guard = DrainGuard {
+            queues: &self.queues,
+            key,
+            done: false,
+        };
+        loop {
+            let jobs: Vec<Job<C>> = {
+                let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+                let Some(queue) = queues.get_mut(&key) else {
+                    break;
+                };
+                if queue.is_empty() {
+                    queues.remove(&key);
+                    break;
+                }
+                let n = queue.len().min(MAX_BATCH);
+                queue.drain(..n).collect()
+            };
+            self.run(key, jobs).await;
+        }
+        guard.done = true;
+    }
+
+    async fn run(&self, key: Key, jobs: Vec<Job<C>>) {
+        let requests: Vec<C::Request> = jobs.iter().map(|j| j.request.clone()).collect();
+        self.counts
+            .changes
+            .fetch_add(jobs.len() as u64, Ordering::Relaxed);
+        self.counts.transactions.fetch_add(1, Ordering::Relaxed);
+        match C::apply(&self.pool, key, &requests).await {
+            Ok(answers) => {
+                for (job, answer) in jobs.into_iter().zip(answers) {
+                    let _ = job.reply.send(answer.map_err(Into::into));
+                }
+            }
+            Err(e) if jobs.len() == 1 => {
+                if let Some(job) = jobs.into_iter().next() {
+                    let _ = job.reply.send(Err(e));
+                }
+            }
+            Err(_) => {
+                for job in jobs {
+                    self.counts.transactions.fetch_add(1, Ordering::Relaxed);
+                    let alone = C::apply(&self.pool, key, std::slice::from_ref(&job.request));
+                    let answer = match alone.await {
+                        Ok(mut one) => match one.pop() {
+                            Some(answer) => answer.map_err(Into::into),
+                            None => Err(sqlx::Error::Protocol("no answer".into()).into()),
+                        },
+                        Err(e) => Err(e),
+                    };
+                    let _ = job.reply.send(answer);
+                }
+            }
+        }
+    }
+}
+
+impl MemberAdds {
+    /// Adds one (`single`) or several users to a room; the plan that was applied.
+    pub async fn add(
+        &self,
+        app: Uuid,
+        kind: RoomKind,
+        id: RoomId,
+        names: Vec<Username>,
+        single: bool,
+        limits: &Limits,
+    ) -> StoreResult<AddPlan> {
+        let request = AddRequest {
+            names,
+            single,
+            per_user_limit: limits.per_user(kind),
+        };
+        self.submit((app, kind, id.get()), request).await
+    }
+}
+
+impl MemberRemoves {
+    /// Removes one (`single`) or several members of a room; per-user outcomes.
+    pub async fn remove(
+        &self,
+        app: Uuid,
+        kind: RoomKind,
+        id: RoomId,
+        names: Vec<Username>,
+        single: bool,
+    ) -> StoreResult<Vec<Outcome>> {
+        let request = RemoveRequest { names, single };
+        self.submit((app, kind, id.get()), request).await
+    }
+}
+
+struct DrainGuard<'a, C: Change> {
+    queues: &'a Queues<C>,
+    key: Key,
+    done: bool,
+}
+
+impl<C: Change> Drop for DrainGuard<'_, C> {
+    fn drop(&mut self) {
+        if !self.done {
+            let mut queues = self.queues.lock().unwrap_or_else(|p| p.into_inner());
+            queues.remove(&self.key);
+        }
+    }
+}
+
+/// The distinct names the requests name, sorted (the lock order).
+fn all_names<'a>(lists: impl Iterator<Item = &'a Vec<Username>>) -> Vec<Username> {
+    let mut names: Vec<Username> = lists.flatten().cloned().collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// Locks the room for a write; a refusal (unknown, disabled) is every request's answer.
+async fn lock_for<T>(
+    conn: &mut PgConnection,
+    (app, kind, id): Key,
+    n: usize,
+) -> StoreResult<Result<Room, Vec<Result<T, DomainError>>>> {
+    match lock(conn, app, kind, RoomId::new(id)).await {
+        Ok(room) => Ok(Ok(room)),
+        Err(StoreError::Domain(refusal)) => Ok(Err((0..n).map(|_| Err(refusal.clone())).collect())),
+        Err(e) => Err(e),
+    }
+}
+
+/// Member adds.
+pub struct Adds;
+
+impl Change for Adds {
+    type Request = AddRequest;
+    type Answer = AddPlan;
+
+    async fn apply(
+        pool: &PgPool,
+        key: Key,
+        requests: &[AddRequest],
+    ) -> StoreResult<Vec<Result<AddPlan, DomainError>>> {
+        {
+            let (app, kind, id) = key;
+            let names = all_names(requests.iter().map(|r| &r.names));
+            let mut tx = pool.begin().await?;
+            lock_users(&mut tx, app, &strings(&names), UserLock::Join).await?;
+            let current = match lock_for(&mut tx, key, requests.len()).await? {
+                Ok(room) => room,
+                Err(refused) => return Ok(refused),
+            };
+            let users = user_facts(&mut tx, app, kind, id, &names).await?;
+            let plans = room::plan_add_batch(&facts(kind, &current), &users, requests);
+            let added: Vec<Username> = plans
+                .iter()
+                .filter_map(|p| p.as_ref().ok())
+                .flat_map(|p| p.add.iter().cloned())
+                .collect();
+            insert_members(&mut tx, app, kind, id, &added).await?;
+            tx.commit().await?;
+            Ok(plans)
+        }
+    }
+}
+
+/// Member removals.
+pub struct Removes;
+
+impl Change for Removes {
+    type Request = RemoveRequest;
+    type Answer = Vec<Outcome>;
+
+    async fn apply(
+        pool: &PgPool,
+        key: Key,
+        requests: &[RemoveRequest],
+    ) -> StoreResult<Vec<Result<Vec<Outcome>, DomainError>>> {
+        {
+            let (app, kind, id) = key;
+            let names = all_names(requests.iter().map(|r| &r.names));
+            let mut tx = pool.begin().await?;
+            let current = match lock_for(&mut tx, key, requests.len()).await? {
+                Ok(room) => room,
+                Err(refused) => return Ok(refused),
+            };
+            let users = user_facts(&mut tx, app, kind, id, &names).await?;
+            let plans = room::plan_remove_batch(&facts(kind, &current), &users, requests);
+            let removed: Vec<String> = plans
+                .iter()
+                .filter_map(|p| p.as_ref().ok())
+                .flat_map(|p| applied(p))
+                .collect();
+            delete_members(&mut tx, app, kind, id, &removed).await?;
+            tx.commit().await?;
+            Ok(plans)
+        }
+    }
+}
