@@ -1,6 +1,11 @@
 # Shared by the bench scripts: build, a throwaway database, the release server, wrk runs, and the
 # ceilings of the shared perf directory measured in the same run. Source it, then call
 # bench_start [ENV=VALUE...] after setting D (seconds per run) and PERF (the perf directory).
+#
+# BENCH_EXPLAIN=5ms (PostgreSQL superuser only) logs, for the throwaway database alone, every
+# statement slower than that with its plan as run (auto_explain, nested statements included:
+# trigger bodies and foreign-key cascades), and lock waits over 10 ms, to the server's log
+# (`psql -c 'show data_directory'`, or /var/log/postgresql on Debian). Nothing global changes.
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PGBASE=${PGBASE:-postgres://postgres@127.0.0.1:5432}
@@ -23,6 +28,7 @@ bench_start() { # [ENV=VALUE...] for the server
   LOG=$(mktemp)
   trap bench_cleanup EXIT
   "$BIN" migrate >/dev/null 2>&1 || { echo "migrate failed"; exit 3; }
+  [ -n "${BENCH_EXPLAIN:-}" ] && bench_explain "$BENCH_EXPLAIN"
   read -r ORG APP CID CSEC < <("$BIN" app create --org bench --app bench --json 2>/dev/null | python3 -c '
 import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(d["org"],d["app"],d["client_id"],d["client_secret"])')
   env IMSERVER__SERVER__LOG_LEVEL=warn "$@" "$BIN" serve --port "$PORT" --bind 127.0.0.1 >"$LOG" 2>&1 &
@@ -30,6 +36,23 @@ import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(
   for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.5; done
   BASE="http://127.0.0.1:$PORT/$ORG/$APP"
   cat "$PERF/wrk/auth.lua" "$PERF/wrk/report.lua" > /tmp/bench_auth_$$.lua
+}
+
+bench_explain() { # min_duration: auto_explain and lock waits for new sessions of $DB
+  local s
+  for s in "session_preload_libraries = 'auto_explain'" "auto_explain.log_min_duration = '$1'" \
+           "auto_explain.log_analyze = on" "auto_explain.log_nested_statements = on" \
+           "auto_explain.log_buffers = on" "log_min_duration_statement = '$1'" \
+           "log_lock_waits = on" "deadlock_timeout = '10ms'"; do
+    psql -q "$DATABASE_URL" -c "alter database $DB set $s" >/dev/null || { echo "BENCH_EXPLAIN needs a superuser"; exit 3; }
+  done
+}
+
+# Turns autovacuum (and so auto-analyze) off on tables of the throwaway database, so that a
+# figure measured on stale statistics stays so for the whole run.
+bench_autovacuum_off() { # table...
+  local t
+  for t in "$@"; do psql -q "$DATABASE_URL" -c "alter table $t set (autovacuum_enabled = off)" >/dev/null; done
 }
 
 bench_cleanup() {
@@ -53,7 +76,8 @@ script() { # name lua [ENV=VALUE...]: a request script of bench/wrk
 # Stops the server, then measures the ceilings: ceiling_http, ceiling_room_plus_page_LABEL for
 # each LABEL=ROOM_ID given (actix + sqlx reading the room row and a 100-member page), and
 # ceiling_db_add_member_tx (pgbench: lock a user, lock the room, insert, bump the count, commit)
-# on the first room, for users puFROM..puTO.
+# on the first room, for users puFROM..puTO. With CEIL_PK_USER=NAME also ceiling_pk_select:
+# actix + sqlx selecting that user by primary key (`/db/user/NAME`).
 bench_ceilings() { # app_uuid from to label=room...
   local appuuid=$1 from=$2 to=$3; shift 3
   local first=${1#*=}
@@ -64,6 +88,7 @@ bench_ceilings() { # app_uuid from to label=room...
   curl -sf "http://127.0.0.1:$CPORT/x" >/dev/null || { echo "the ceiling server did not start:"; cat "$LOG"; }
   local ceil="wrk -t1 -c32 -d${D}s -s $PERF/wrk/report.lua http://127.0.0.1:$CPORT"
   echo "ceiling_http $($ceil/x 2>&1 | grep RESULT)"
+  [ -n "${CEIL_PK_USER:-}" ] && echo "ceiling_pk_select $($ceil/db/user/$CEIL_PK_USER 2>&1 | grep RESULT)"
   for pair in "$@"; do
     echo "ceiling_room_plus_page_${pair%%=*} $($ceil/db/members/${pair#*=} 2>&1 | grep RESULT)"
   done
@@ -83,8 +108,9 @@ SQL
 }
 
 # Each result line of file $1 with its ratio to a ceiling of file $2: writes (names starting
-# add_/remove_/batch_/create/join_/kick_) against min(http, add tx); reads against the room ceiling
-# whose label ends the name (`…_LABEL`), else the first room ceiling.
+# add_/remove_/batch_/create/join_/kick_) against min(http, add tx); get_user… and token… against
+# the one-PK-select ceiling when measured; other reads against the room ceiling whose label ends
+# the name (`…_LABEL`), else the first room ceiling.
 bench_ratios() {
   python3 - "$1" "$2" <<'PY'
 import re, sys
@@ -100,6 +126,8 @@ for line in open(sys.argv[1]):
     r = rps(rest)
     if r is None: continue
     if name.startswith(("add_", "remove_", "batch_", "create", "join_", "kick_")): c, what = write, "write"
+    elif name.startswith(("get_user", "token")) and "ceiling_pk_select" in ceil:
+        c, what = ceil["ceiling_pk_select"], "ceiling_pk_select"
     else:
         key = "ceiling_room_plus_page_" + name.rsplit("_", 1)[-1]
         key = key if key in ceil else rooms[0]
