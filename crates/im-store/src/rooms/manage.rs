@@ -144,7 +144,8 @@ pub struct RoomWithMembers {
 }
 
 /// Rooms by id, in the order asked, skipping those that do not exist, each with its first
-/// `limit` members: one statement.
+/// `limit` members: one statement, its lookups per id (`limit 1`) so that no plan scans all
+/// rooms.
 pub async fn details(
     pool: &PgPool,
     app: Uuid,
@@ -156,7 +157,8 @@ pub async fn details(
     Ok(sqlx::query_as::<_, RoomWithMembers>(&format!(
         "select {}, m.names, m.roles
            from unnest($3::bigint[]) with ordinality as q(id, ord)
-           join rooms r on r.app = $1 and r.kind = $2 and r.id = q.id
+          cross join lateral (select * from rooms
+                               where app = $1 and kind = $2 and id = q.id limit 1) r
           cross join lateral (
               select coalesce(array_agg(p.username order by p.pos), '{{}}') as names,
                      coalesce(array_agg(p.role order by p.pos), '{{}}') as roles
