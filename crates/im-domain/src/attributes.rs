@@ -105,6 +105,14 @@ pub fn apply_to_user(
     Ok(merged)
 }
 
+/// The 403 of a user attribute set that would grow the app's user attributes past `cap` bytes
+/// (the shape of the per-user size limit).
+pub fn app_cap_exceeded(cap: i64) -> DomainError {
+    DomainError::forbidden(format!(
+        "the user attributes of the app would exceed {cap} bytes"
+    ))
+}
+
 /// The bytes a map takes: its keys and values.
 pub fn size(attrs: &Attributes) -> usize {
     attrs.iter().map(|(k, v)| k.len() + v.len()).sum()

@@ -58,6 +58,10 @@ pub struct Limits {
     pub chatroom_attr_value_chars: usize,
     pub chatroom_attr_batch: usize,
     pub chatroom_attrs_per_room: i64,
+    /// Bytes (keys and values) all chatroom custom attributes of one app may hold.
+    pub chatroom_attr_app_bytes: i64,
+    /// Bytes (keys and values) all user attributes of one app may hold.
+    pub user_attr_app_bytes: i64,
 }
 
 impl Default for Limits {
@@ -96,11 +100,25 @@ impl Default for Limits {
             chatroom_attr_value_chars: 4096,
             chatroom_attr_batch: 10,
             chatroom_attrs_per_room: 100,
+            chatroom_attr_app_bytes: 10 * 1024 * 1024 * 1024,
+            user_attr_app_bytes: 10 * 1024 * 1024 * 1024,
         }
     }
 }
 
 impl Limits {
+    /// The most one chatroom attribute set can add to its app's total: a full batch of keys of
+    /// the longest length (ASCII) with values of the longest length in 4-byte characters.
+    pub fn chatroom_attr_max_growth(&self) -> i64 {
+        let per_key = self.chatroom_attr_key_chars + 4 * self.chatroom_attr_value_chars;
+        (self.chatroom_attr_batch * per_key) as i64
+    }
+
+    /// The most one user attribute set can add to its app's total: a whole user's allowance.
+    pub fn user_attr_max_growth(&self) -> i64 {
+        self.user_attr_bytes_per_user as i64
+    }
+
     /// Rooms of this kind one user may be in.
     pub fn per_user(&self, kind: crate::room::RoomKind) -> i64 {
         match kind {

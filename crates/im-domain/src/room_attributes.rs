@@ -142,6 +142,66 @@ pub fn plan_set(
     Ok((write, results))
 }
 
+/// Why a key is refused when the app's chatroom attributes would grow past their total, and
+/// the 403 when no key of a set can be written for that reason (the shape of the other size
+/// limits: per key in `errorKeys`, 403 `forbidden_op` when the whole write is refused).
+pub fn app_cap_text(cap: i64) -> String {
+    format!("the chatroom attributes of the app would exceed {cap} bytes")
+}
+
+/// The bytes a key takes in its app's total: its key and value, in UTF-8.
+pub fn entry_bytes(key: &str, value: &str) -> i64 {
+    (key.len() + value.len()) as i64
+}
+
+/// How much writing `pairs` grows the app's total; `old` has the bytes of each key that
+/// exists now.
+pub fn growth(pairs: &[(String, String)], old: &BTreeMap<String, i64>) -> i64 {
+    pairs
+        .iter()
+        .map(|(k, v)| entry_bytes(k, v) - old.get(k).copied().unwrap_or(0))
+        .sum()
+}
+
+/// Keeps the planned pairs that fit within the app's `cap` when it uses `used` bytes: keys
+/// that do not grow the total always fit; growing keys are taken in request order while they
+/// fit, and the others are refused in `errorKeys`. Refused whole (403) when nothing is left to
+/// write because of the cap.
+pub fn fit_app_cap(
+    write: Vec<(String, String)>,
+    mut results: KeyResults,
+    old: &BTreeMap<String, i64>,
+    used: i64,
+    cap: i64,
+) -> Result<(Vec<(String, String)>, KeyResults), DomainError> {
+    let delta = |k: &str, v: &str| entry_bytes(k, v) - old.get(k).copied().unwrap_or(0);
+    let mut total = used
+        + write
+            .iter()
+            .map(|(k, v)| delta(k, v))
+            .filter(|d| *d <= 0)
+            .sum::<i64>();
+    let mut kept = Vec::with_capacity(write.len());
+    let mut refused = false;
+    for (k, v) in write {
+        let d = delta(&k, &v);
+        if d <= 0 {
+            kept.push((k, v));
+        } else if total + d <= cap {
+            total += d;
+            kept.push((k, v));
+        } else {
+            refused = true;
+            results.success.retain(|s| *s != k);
+            results.errors.insert(k, app_cap_text(cap));
+        }
+    }
+    if kept.is_empty() && refused {
+        return Err(DomainError::forbidden(app_cap_text(cap)));
+    }
+    Ok((kept, results))
+}
+
 /// Decides a delete by `who`: keys that exist and are theirs (any key when forced) go.
 pub fn plan_delete(
     keys: Vec<String>,
@@ -263,6 +323,35 @@ mod tests {
         .unwrap();
         assert_eq!(write, pairs(&[("old", "1"), ("n1", "1")]));
         assert!(r.errors["n2"].contains("maximum"));
+    }
+
+    #[test]
+    fn the_app_cap_keeps_shrinking_keys_and_growing_ones_while_they_fit() {
+        let old: BTreeMap<String, i64> = [("big".to_string(), 10)].into();
+        let write = pairs(&[("a", "1234"), ("big", "1"), ("b", "12"), ("c", "1")]);
+        let results = KeyResults {
+            success: write.iter().map(|(k, _)| k.clone()).collect(),
+            errors: BTreeMap::new(),
+        };
+        assert_eq!(growth(&write, &old), 5 + 4 - 10 + 3 + 2);
+        // 100 used of 101: "big" frees 6, so "a" (5) fits, "b" (3) does not, "c" (2) does.
+        let (kept, r) = fit_app_cap(write.clone(), results.clone(), &old, 100, 101).unwrap();
+        assert_eq!(kept, pairs(&[("a", "1234"), ("big", "1"), ("c", "1")]));
+        assert_eq!(r.success, vec!["a", "big", "c"]);
+        assert_eq!(
+            r.errors["b"],
+            "the chatroom attributes of the app would exceed 101 bytes"
+        );
+        // Nothing fits: the whole set is refused.
+        let only = pairs(&[("a", "1234")]);
+        let r = KeyResults {
+            success: vec!["a".into()],
+            errors: BTreeMap::new(),
+        };
+        assert_eq!(
+            fit_app_cap(only, r, &old, 100, 104),
+            Err(DomainError::forbidden(app_cap_text(104)))
+        );
     }
 
     #[test]

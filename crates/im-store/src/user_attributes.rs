@@ -1,14 +1,37 @@
 //! User attributes (`/metadata/user/…`): one string map per user, with its size beside it.
+//!
+//! The app's total of user attribute bytes is capped (`limits.user_attr_app_bytes`): a set that
+//! grows it takes the app's guard and is checked as [`usage`] describes.
+
+pub mod usage;
 
 use crate::error::StoreResult;
 use crate::rooms::decode;
 use im_domain::attributes::{self, Attributes, Patch};
 use im_domain::{room, Limits};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
+use usage::{Kind, Mode};
 use uuid::Uuid;
 
-/// Merges `patch` into the user's attributes; answers the whole set after the merge. The user
-/// row is locked so that concurrent sets of one user apply one after the other.
+/// Locks the user row (`for no key update`), so that the user's attribute writes apply one
+/// after the other; 404 when the user does not exist. The lock comes first, then any read: a
+/// read in the locking statement would see the attributes as they were before the wait.
+async fn lock_user(conn: &mut PgConnection, app: Uuid, username: &str) -> StoreResult<()> {
+    let found: Option<i32> = sqlx::query_scalar(
+        "select 1 from users where app = $1 and username = $2 for no key update",
+    )
+    .bind(app)
+    .bind(username)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match found {
+        Some(_) => Ok(()),
+        None => Err(room::user_not_found(username).into()),
+    }
+}
+
+/// Merges `patch` into the user's attributes; answers the whole set after the merge. Refused
+/// (403) when the user's set or the app's total would grow past its limit.
 pub async fn set(
     pool: &PgPool,
     app: Uuid,
@@ -16,26 +39,60 @@ pub async fn set(
     patch: &Patch,
     limits: &Limits,
 ) -> StoreResult<Attributes> {
-    let mut tx = pool.begin().await?;
-    // The lock first, then the read: a read in the locking statement would see the attributes
-    // as they were before the wait.
-    let found: Option<i32> = sqlx::query_scalar(
-        "select 1 from users where app = $1 and username = $2 for no key update",
-    )
-    .bind(app)
-    .bind(username)
-    .fetch_optional(&mut *tx)
-    .await?;
-    if found.is_none() {
-        return Err(room::user_not_found(username).into());
+    let mut mode = None;
+    loop {
+        match set_once(pool, app, username, patch, limits, mode).await? {
+            Some(merged) => return Ok(merged),
+            // Too near the cap for the shared guard: again, exclusively.
+            None => mode = Some(Mode::Exclusive),
+        }
     }
-    let current: Option<serde_json::Value> =
-        sqlx::query_scalar("select attrs from user_attributes where app = $1 and username = $2")
+}
+
+/// One attempt at a set; `None` when it was rolled back to be tried exclusively. `mode` is the
+/// guard's mode if the set grows the total (chosen from the total when `None`).
+async fn set_once(
+    pool: &PgPool,
+    app: Uuid,
+    username: &str,
+    patch: &Patch,
+    limits: &Limits,
+    mode: Option<Mode>,
+) -> StoreResult<Option<Attributes>> {
+    let mut tx = pool.begin().await?;
+    lock_user(&mut tx, app, username).await?;
+    let current: Option<(serde_json::Value, i32)> =
+        sqlx::query_as("select attrs, bytes from user_attributes where app = $1 and username = $2")
             .bind(app)
             .bind(username)
             .fetch_optional(&mut *tx)
             .await?;
+    let (current, old_bytes) = match current {
+        Some((a, b)) => (Some(a), i64::from(b)),
+        None => (None, 0),
+    };
     let merged = attributes::apply_to_user(patch, decode(current), username, limits)?;
+    let new_bytes = attributes::size(&merged) as i64;
+    let growth = new_bytes - old_bytes;
+    let cap = limits.user_attr_app_bytes;
+    let max_growth = limits.user_attr_max_growth();
+    let mut check_after = false;
+    if growth > 0 {
+        let mode = match mode {
+            Some(m) => m,
+            None => usage::choose_mode(&mut tx, app, Kind::User, growth, max_growth, cap).await?,
+        };
+        usage::guard(&mut tx, app, Kind::User, mode).await?;
+        match mode {
+            Mode::Exclusive => {
+                let used = usage::total(&mut tx, app, Kind::User).await?;
+                if used + growth > cap {
+                    return Err(attributes::app_cap_exceeded(cap).into());
+                }
+            }
+            Mode::Shared => check_after = true,
+        }
+    }
     if merged.is_empty() {
         sqlx::query("delete from user_attributes where app = $1 and username = $2")
             .bind(app)
@@ -51,12 +108,19 @@ pub async fn set(
         .bind(app)
         .bind(username)
         .bind(serde_json::json!(merged))
-        .bind(attributes::size(&merged) as i32)
+        .bind(new_bytes as i32)
         .execute(&mut *tx)
         .await?;
     }
+    if check_after {
+        let used = usage::total(&mut tx, app, Kind::User).await?;
+        if !usage::far_from_cap(used, max_growth, cap) {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+    }
     tx.commit().await?;
-    Ok(merged)
+    Ok(Some(merged))
 }
 
 /// One user's attributes (empty when none); the user must exist.
@@ -101,28 +165,22 @@ pub async fn of_users(
         .collect())
 }
 
-/// Removes all of a user's attributes; the user must exist.
+/// Removes all of a user's attributes; the user must exist. Locks the user like a set does,
+/// so that a set's size change is computed from what is really stored.
 pub async fn delete(pool: &PgPool, app: Uuid, username: &str) -> StoreResult<()> {
-    let found: Option<bool> = sqlx::query_scalar(
-        "with gone as (delete from user_attributes where app = $1 and username = $2)
-         select true from users where app = $1 and username = $2",
-    )
-    .bind(app)
-    .bind(username)
-    .fetch_optional(pool)
-    .await?;
-    match found {
-        Some(_) => Ok(()),
-        None => Err(room::user_not_found(username).into()),
-    }
+    let mut tx = pool.begin().await?;
+    lock_user(&mut tx, app, username).await?;
+    sqlx::query("delete from user_attributes where app = $1 and username = $2")
+        .bind(app)
+        .bind(username)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
-/// Bytes used by every user attribute of the app.
+/// Bytes used by every user attribute of the app: the sum of its counter rows.
 pub async fn capacity(pool: &PgPool, app: Uuid) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(
-        "select coalesce(sum(bytes), 0)::bigint from user_attributes where app = $1",
-    )
-    .bind(app)
-    .fetch_one(pool)
-    .await?)
+    let mut conn = pool.acquire().await?;
+    usage::total(&mut conn, app, Kind::User).await
 }

@@ -187,7 +187,8 @@ async fn delete_impl(
         .respond(&req, &admin.tenant))
 }
 
-/// Set a member's chatroom attributes: a key another member set is refused (`errorKeys`).
+/// Set a member's chatroom attributes: a key another member set, or one that does not fit in
+/// the app's total, is refused (`errorKeys`).
 #[utoipa::path(put, path = "/{org_name}/{app_name}/metadata/chatroom/{chatroom_id}/user/{username}", tag = "chatroom attributes", operation_id = "chatroom_attributes_set",
     params(("org_name" = String, Path), ("app_name" = String, Path), ("chatroom_id" = String, Path, description = "The chatroom id", pattern = "^[0-9]{1,19}$"), ("username" = String, Path, description = "The member setting the keys", pattern = "^[a-zA-Z0-9_.-]{1,64}$")),
     request_body = SetChatroomAttributes,
@@ -195,6 +196,7 @@ async fn delete_impl(
         (status = 200, description = "`data.successKeys` and `data.errorKeys` (key to reason)", body = KeyOutcomeEnvelope),
         (status = 400, description = "invalid_parameter (`metaData must be provided`, `exceed allowed batch size 10`, a value that is not text, a bad `autoDelete`); forbidden_op `others are not allowed to be set` (every key belongs to another member); illegal_argument (a NUL character)", body = ErrorBody),
         (status = 401, description = "MetadataException `user is not in chatroom`; or no valid app token", body = ErrorBody),
+        (status = 403, description = "forbidden_op `the chatroom attributes of the app would exceed N bytes`: no key fits in the app's total (`limits.chatroom_attr_app_bytes`, 10 GiB); when some keys fit, the others are reported in `errorKeys` with that text", body = ErrorBody),
         (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]
@@ -214,6 +216,7 @@ pub async fn set(
         (status = 200, description = "`data.successKeys` and `data.errorKeys` (key to reason)", body = KeyOutcomeEnvelope),
         (status = 400, description = "invalid_parameter (`metaData must be provided`, `exceed allowed batch size 10`, a value that is not text, a bad `autoDelete`); illegal_argument (a NUL character)", body = ErrorBody),
         (status = 401, description = "MetadataException `user is not in chatroom`; or no valid app token", body = ErrorBody),
+        (status = 403, description = "forbidden_op `the chatroom attributes of the app would exceed N bytes`: no key fits in the app's total (`limits.chatroom_attr_app_bytes`, 10 GiB); when some keys fit, the others are reported in `errorKeys` with that text", body = ErrorBody),
         (status = 404, description = "resource_not_found (`grpID X does not exist!`, `username X doesn't exist!`); organization_application_not_found", body = ErrorBody),
     ),
     security(("app_token" = [])))]

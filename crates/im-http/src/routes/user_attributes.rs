@@ -94,7 +94,7 @@ fn path_user(req: &HttpRequest) -> ApiResult<Username> {
         (status = 200, description = "`data`: the user's attributes after the merge", body = UserAttributesEnvelope),
         (status = 400, description = "invalid_parameter (no pairs, an empty key, a value that is not text); illegal_argument (a NUL character)", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
-        (status = 403, description = "forbidden_op: the user's attributes would exceed 2048 bytes", body = ErrorBody),
+        (status = 403, description = "forbidden_op: the user's attributes would exceed 2048 bytes (`limits.user_attr_bytes_per_user`), or the app's user attributes would exceed their total (`the user attributes of the app would exceed N bytes`, `limits.user_attr_app_bytes`, 10 GiB)", body = ErrorBody),
         (status = 404, description = "resource_not_found `username X doesn't exist!`; organization_application_not_found", body = ErrorBody),
         (status = 405, description = "method_not_allowed: `get` and `capacity` are the fixed paths `/metadata/user/get` (POST) and `/metadata/user/capacity` (GET), not usernames", body = ErrorBody),
     ),

@@ -380,3 +380,184 @@ async fn two_members_setting_one_key_at_once_one_wins_and_the_other_is_told_why(
         assert_eq!(stored[&key], winners[0]);
     }
 }
+
+/// The app's chatroom attribute bytes as its counters hold them.
+async fn usage(pool: &PgPool, kind: &str) -> i64 {
+    sqlx::query_scalar(
+        "select coalesce(sum(bytes), 0)::bigint from attribute_usage where kind = $1",
+    )
+    .bind(kind)
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// The bytes the chatroom attribute rows take, summed row by row.
+async fn rows_bytes(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "select coalesce(sum(octet_length(key) + octet_length(value)), 0)::bigint
+           from chatroom_attributes",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "im_store::MIGRATOR")]
+async fn the_apps_total_is_capped_and_deletes_leaves_and_room_deletion_free_it(pool: PgPool) {
+    let app = TestApp::spawn_with(pool.clone(), |s| s.limits.chatroom_attr_app_bytes = 100).await;
+    let id = setup(&app, "olga", &["amy", "bob"]).await;
+    let cap_text = "the chatroom attributes of the app would exceed 100 bytes";
+    // 49 + 49 bytes.
+    let r = set(&app, &id, "amy", json!({"metaData": {"a": "v".repeat(48)}})).await;
+    assert_eq!(outcome(&r, "put").0, json!(["a"]));
+    set(&app, &id, "bob", json!({"metaData": {"b": "v".repeat(48)}})).await;
+    assert_eq!(usage(&pool, "chatroom").await, 98);
+    // Nothing fits: refused whole, nothing changes (forced too).
+    for r in [
+        set(&app, &id, "amy", json!({"metaData": {"c": "vv"}})).await,
+        set_forced(&app, &id, "amy", json!({"metaData": {"c": "vv"}})).await,
+    ] {
+        assert_refusal(&r, 403, FORBIDDEN, cap_text);
+    }
+    assert_eq!(all(&app, &id).await.as_object().unwrap().len(), 2);
+    assert_eq!(usage(&pool, "chatroom").await, 98);
+    // Some keys fit: the others are reported per key.
+    let r = set(
+        &app,
+        &id,
+        "amy",
+        json!({"metaData": {"d": "v", "e": "vvvv"}}),
+    )
+    .await;
+    assert_eq!(outcome(&r, "put"), (json!(["d"]), json!({"e": cap_text})));
+    assert_eq!(usage(&pool, "chatroom").await, 100);
+    // A key that shrinks, with one that grows by what it frees, at the cap.
+    let r = set(
+        &app,
+        &id,
+        "amy",
+        json!({"metaData": {"a": "v", "f": "v".repeat(46)}}),
+    )
+    .await;
+    assert_eq!(outcome(&r, "put"), (json!(["a", "f"]), json!({})));
+    assert_eq!(usage(&pool, "chatroom").await, 100);
+    // A delete frees its key's bytes.
+    let r = remove(&app, &id, "amy", json!(["f"]), false).await;
+    assert_eq!(outcome(&r, "delete").0, json!(["f"]));
+    assert_eq!(usage(&pool, "chatroom").await, 53);
+    let big = json!({"metaData": {"g": "v".repeat(48)}});
+    assert_refusal(
+        &set(&app, &id, "amy", big.clone()).await,
+        403,
+        FORBIDDEN,
+        cap_text,
+    );
+    // bob's DELETE key goes when he leaves: now 49 bytes fit.
+    app.delete(&format!("/chatrooms/{id}/users/bob")).await;
+    assert_eq!(usage(&pool, "chatroom").await, 4);
+    let r = set(&app, &id, "amy", big.clone()).await;
+    assert_eq!(outcome(&r, "put").0, json!(["g"]));
+    assert_eq!(usage(&pool, "chatroom").await, 53);
+    // Deleting the room frees all of its keys; another room can use them.
+    let other = CHATROOM.room(&app, "olga", &["amy"]).await;
+    let r = set(
+        &app,
+        &other,
+        "amy",
+        json!({"metaData": {"h": "v".repeat(60)}}),
+    )
+    .await;
+    assert_refusal(&r, 403, FORBIDDEN, cap_text);
+    app.delete(&format!("/chatrooms/{id}")).await;
+    assert_eq!(usage(&pool, "chatroom").await, 0);
+    let r = set(
+        &app,
+        &other,
+        "amy",
+        json!({"metaData": {"h": "v".repeat(60)}}),
+    )
+    .await;
+    assert_eq!(outcome(&r, "put").0, json!(["h"]));
+    // Deleting the user who owns the room deletes the room and its keys.
+    app.delete("/users/olga").await;
+    assert_eq!(usage(&pool, "chatroom").await, 0);
+    assert_eq!(rows_bytes(&pool).await, 0);
+}
+
+#[sqlx::test(migrator = "im_store::MIGRATOR")]
+async fn concurrent_sets_near_the_cap_never_pass_it(pool: PgPool) {
+    // One key of at most 3 + 4 * 47 = 191 bytes per set: far from the cap a set holds the guard
+    // shared (the first ~17 sets here), near it exclusively.
+    let app = TestApp::spawn_with(pool.clone(), |s| {
+        s.limits.chatroom_attr_app_bytes = 4000;
+        s.limits.chatroom_attr_batch = 1;
+        s.limits.chatroom_attr_key_chars = 3;
+        s.limits.chatroom_attr_value_chars = 47;
+    })
+    .await;
+    let owners: Vec<String> = (0..10).map(|i| format!("o{i}")).collect();
+    let names: Vec<&str> = owners.iter().map(String::as_str).collect();
+    app.register(&names).await;
+    let mut rooms = Vec::new();
+    for o in &names {
+        rooms.push(CHATROOM.room(&app, o, &[]).await);
+    }
+    // 100 sets of 50 bytes each into 10 rooms: exactly 80 fit.
+    let done = std::sync::atomic::AtomicBool::new(false);
+    let sets = join_all((0..100).map(|i| {
+        let (app, room, owner) = (&app, &rooms[i % 10], names[i % 10]);
+        async move {
+            let key = format!("k{i:02}");
+            set(
+                app,
+                room,
+                owner,
+                json!({"metaData": {(key): "v".repeat(47)}}),
+            )
+            .await
+        }
+    }));
+    let watch = async {
+        let mut highest = 0;
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            highest = highest.max(usage(&pool, "chatroom").await);
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        highest
+    };
+    let (replies, highest) = futures_util::join!(
+        async {
+            let r = sets.await;
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            r
+        },
+        watch
+    );
+    let mut ok = 0;
+    for r in &replies {
+        if r.status == 200 {
+            assert_eq!(outcome(r, "put").1, json!({}));
+            ok += 1;
+        } else {
+            assert_refusal(
+                r,
+                403,
+                FORBIDDEN,
+                "the chatroom attributes of the app would exceed 4000 bytes",
+            );
+        }
+    }
+    assert_eq!(ok, 80);
+    assert!(highest <= 4000, "{highest}");
+    assert_eq!(usage(&pool, "chatroom").await, 4000);
+    assert_eq!(rows_bytes(&pool).await, 4000);
+    // Shards: the writes spread over several rows.
+    let shards: i64 = sqlx::query_scalar(
+        "select count(*) from attribute_usage where kind = 'chatroom' and bytes <> 0",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(shards > 1, "{shards}");
+}

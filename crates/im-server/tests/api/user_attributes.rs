@@ -245,3 +245,188 @@ async fn concurrent_sets_of_one_user_all_land(pool: PgPool) {
     }
     assert_eq!(attrs(&app, "amy").await.as_object().unwrap().len(), 8);
 }
+
+/// The app's user attribute bytes as its counters hold them.
+async fn usage(pool: &PgPool) -> i64 {
+    sqlx::query_scalar(
+        "select coalesce(sum(bytes), 0)::bigint from attribute_usage where kind = 'user'",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap()
+}
+
+/// The bytes the user attribute rows take, summed row by row.
+async fn rows_bytes(pool: &PgPool) -> i64 {
+    sqlx::query_scalar("select coalesce(sum(bytes), 0)::bigint from user_attributes")
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+async fn capacity(app: &TestApp) -> Value {
+    let r = app.get("/metadata/user/capacity").await;
+    assert_envelope(&r, "get")["data"].clone()
+}
+
+#[sqlx::test(migrator = "im_store::MIGRATOR")]
+async fn the_apps_total_is_capped_and_deletes_free_it(pool: PgPool) {
+    let app = TestApp::spawn_with(pool.clone(), |s| s.limits.user_attr_app_bytes = 100).await;
+    app.register(&["amy", "bob", "cat", "dan"]).await;
+    let cap_text = "the user attributes of the app would exceed 100 bytes";
+    app.put("/metadata/user/amy", json!({"k": "v".repeat(48)}))
+        .await;
+    app.put("/metadata/user/bob", json!({"k": "v".repeat(48)}))
+        .await;
+    assert_eq!(capacity(&app).await, 98);
+    // Past the total: 403, nothing changes.
+    let r = app.put("/metadata/user/cat", json!({"x": "yy"})).await;
+    assert_refusal(&r, 403, FORBIDDEN, cap_text);
+    let r = app.put("/metadata/user/amy", json!({"x": "yy"})).await;
+    assert_refusal(&r, 403, FORBIDDEN, cap_text);
+    assert_eq!(attrs(&app, "cat").await, json!({}));
+    assert_eq!(attrs(&app, "amy").await, json!({"k": "v".repeat(48)}));
+    assert_eq!(capacity(&app).await, 98);
+    // Exactly at the total is allowed; a set that shrinks always is.
+    let r = app.put("/metadata/user/cat", json!({"x": "y"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(capacity(&app).await, 100);
+    let r = app
+        .put("/metadata/user/amy", json!({"k": "", "a": "b"}))
+        .await;
+    assert_eq!(assert_envelope(&r, "put")["data"], json!({"a": "b"}));
+    assert_eq!(capacity(&app).await, 53);
+    // Deleting a user's attributes, or the user, frees its bytes.
+    let big = json!({"d": "v".repeat(96)});
+    assert_refusal(
+        &app.put("/metadata/user/dan", big.clone()).await,
+        403,
+        FORBIDDEN,
+        cap_text,
+    );
+    app.delete("/metadata/user/cat").await;
+    assert_eq!(capacity(&app).await, 51);
+    app.delete("/users/bob").await;
+    assert_eq!(capacity(&app).await, 2);
+    let r = app.put("/metadata/user/dan", big).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(capacity(&app).await, 99);
+    assert_eq!(usage(&pool).await, 99);
+    assert_eq!(rows_bytes(&pool).await, 99);
+    // Another app has its own total.
+    let other = app.other_app("acme", "other").await;
+    let token = app.app_token_for(&other).await;
+    let r = app
+        .raw(
+            Method::GET,
+            "/acme/other/metadata/user/capacity",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(assert_envelope(&r, "get")["data"], 0);
+}
+
+#[sqlx::test(migrator = "im_store::MIGRATOR")]
+async fn concurrent_sets_near_the_cap_never_pass_it(pool: PgPool) {
+    // A set grows the total by at most 128 bytes: far from the cap it holds the guard shared
+    // (the first ~10 sets here), near it exclusively.
+    let app = TestApp::spawn_with(pool.clone(), |s| {
+        s.limits.user_attr_app_bytes = 3000;
+        s.limits.user_attr_bytes_per_user = 128;
+    })
+    .await;
+    let names: Vec<String> = (0..60).map(|i| format!("u{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    app.register(&refs).await;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    // 60 sets of 100 bytes: exactly 30 fit.
+    let sets = futures_util::future::join_all(names.iter().map(|u| {
+        let app = &app;
+        async move {
+            app.put(&format!("/metadata/user/{u}"), json!({"k": "v".repeat(99)}))
+                .await
+        }
+    }));
+    let watch = async {
+        let mut highest = 0;
+        while !done.load(std::sync::atomic::Ordering::Relaxed) {
+            highest = highest.max(usage(&pool).await);
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        highest
+    };
+    let (replies, highest) = futures_util::join!(
+        async {
+            let r = sets.await;
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            r
+        },
+        watch
+    );
+    let mut ok = 0;
+    for r in &replies {
+        if r.status == 200 {
+            ok += 1;
+        } else {
+            assert_refusal(
+                r,
+                403,
+                FORBIDDEN,
+                "the user attributes of the app would exceed 3000 bytes",
+            );
+        }
+    }
+    assert_eq!(ok, 30);
+    assert!(highest <= 3000, "{highest}");
+    assert_eq!(usage(&pool).await, 3000);
+    assert_eq!(rows_bytes(&pool).await, 3000);
+    assert_eq!(capacity(&app).await, 3000);
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_usage_migration_counts_the_attributes_that_exist(pool: PgPool) {
+    const USAGE: i64 = 20261130000008;
+    for m in im_store::MIGRATOR.iter().filter(|m| m.version < USAGE) {
+        sqlx::raw_sql(&m.sql).execute(&pool).await.unwrap();
+    }
+    sqlx::raw_sql(
+        "insert into apps (id, app_id, org_name, app_name, client_id, client_secret_hash)
+         values ('00000000-0000-0000-0000-00000000000a', 'a', 'o', 'a', 'ca', 'h'),
+                ('00000000-0000-0000-0000-00000000000b', 'b', 'o', 'b', 'cb', 'h');
+         insert into users (app, username, uuid)
+         select a.id, u.name, gen_random_uuid() from apps a, (values ('amy'), ('bob')) u(name);
+         insert into user_attributes (app, username, attrs, bytes)
+         select app, username, '{}', case username when 'amy' then 10 else 7 end from users;
+         insert into rooms (app, kind, name, owner, maxusers)
+         values ('00000000-0000-0000-0000-00000000000a', 'chatroom', 'r', 'amy', 10);
+         insert into chatroom_attributes (app, room_id, key, value, setter)
+         select app, id, k, 'vé', 'amy' from rooms, (values ('k1'), ('k22')) k(k);",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let usage = im_store::MIGRATOR
+        .iter()
+        .find(|m| m.version == USAGE)
+        .unwrap();
+    sqlx::raw_sql(&usage.sql).execute(&pool).await.unwrap();
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "select a.app_id, u.kind, count(*), sum(u.bytes)::bigint
+           from attribute_usage u join apps a on a.id = u.app
+          group by a.app_id, u.kind order by 1, 2",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let want = [
+        ("a", "chatroom", 16, 11),
+        ("a", "user", 16, 17),
+        ("b", "chatroom", 16, 0),
+        ("b", "user", 16, 17),
+    ];
+    assert_eq!(
+        rows,
+        want.map(|(a, k, n, b)| (a.to_owned(), k.to_owned(), n, b))
+    );
+}

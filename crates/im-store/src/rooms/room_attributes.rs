@@ -1,8 +1,13 @@
 //! Chatroom custom attributes (`chatroom_attributes`). Writes lock the room row, so that two
 //! members setting one key apply one after the other and the second sees the first's key.
 //! A member's `autoDelete: DELETE` keys go with the membership through a foreign key.
+//!
+//! The app's total of chatroom attribute bytes is capped (`limits.chatroom_attr_app_bytes`):
+//! a set that grows it takes the app's guard and is checked as `user_attributes::usage`
+//! describes; keys that do not fit are refused in `errorKeys`. Deletes are never refused.
 
 use super::*;
+use crate::user_attributes::usage::{self, Kind, Mode};
 use im_domain::room_attributes::{self as rules, AutoDelete, KeyResults};
 use std::collections::BTreeMap;
 
@@ -27,15 +32,21 @@ async fn lock_for(
     Ok(())
 }
 
-/// The setter of each named key that exists.
-async fn setters(
+/// Each named key that exists: its setter, and the bytes it takes in the app's total.
+struct Existing {
+    setters: BTreeMap<String, String>,
+    bytes: BTreeMap<String, i64>,
+}
+
+async fn existing(
     conn: &mut PgConnection,
     app: Uuid,
     id: RoomId,
     keys: &[String],
-) -> StoreResult<BTreeMap<String, String>> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "select key, setter from chatroom_attributes
+) -> StoreResult<Existing> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "select key, setter, (octet_length(key) + octet_length(value))::bigint
+           from chatroom_attributes
           where app = $1 and room_id = $2 and key = any($3)",
     )
     .bind(app)
@@ -43,7 +54,15 @@ async fn setters(
     .bind(keys)
     .fetch_all(&mut *conn)
     .await?;
-    Ok(rows.into_iter().collect())
+    let mut found = Existing {
+        setters: BTreeMap::new(),
+        bytes: BTreeMap::new(),
+    };
+    for (k, setter, bytes) in rows {
+        found.bytes.insert(k.clone(), bytes);
+        found.setters.insert(k, setter);
+    }
+    Ok(found)
 }
 
 /// A set: the pairs, whether they go when the member leaves, and whether it reaches keys other
@@ -54,7 +73,8 @@ pub struct AttributeSet {
     pub forced: bool,
 }
 
-/// Sets keys for member `who`; per-key results.
+/// Sets keys for member `who`; per-key results. Keys that would grow the app's total past
+/// its cap are refused.
 pub async fn set_room_attributes(
     pool: &PgPool,
     app: Uuid,
@@ -63,15 +83,31 @@ pub async fn set_room_attributes(
     set: AttributeSet,
     limits: &Limits,
 ) -> StoreResult<KeyResults> {
-    let AttributeSet {
-        pairs,
-        auto,
-        forced,
-    } = set;
+    let mut mode = None;
+    loop {
+        match set_once(pool, app, id, who, &set, limits, mode).await? {
+            Some(results) => return Ok(results),
+            // Too near the cap for the shared guard: again, exclusively.
+            None => mode = Some(Mode::Exclusive),
+        }
+    }
+}
+
+/// One attempt at a set; `None` when it was rolled back to be tried exclusively. `mode` is the
+/// guard's mode if the set grows the total (chosen from the total when `None`).
+async fn set_once(
+    pool: &PgPool,
+    app: Uuid,
+    id: RoomId,
+    who: &Username,
+    set: &AttributeSet,
+    limits: &Limits,
+    mode: Option<Mode>,
+) -> StoreResult<Option<KeyResults>> {
     let mut tx = pool.begin().await?;
     lock_for(&mut tx, app, id, who, true).await?;
-    let keys: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
-    let owners = setters(&mut tx, app, id, &keys).await?;
+    let keys: Vec<String> = set.pairs.iter().map(|(k, _)| k.clone()).collect();
+    let found = existing(&mut tx, app, id, &keys).await?;
     let stored: i64 = sqlx::query_scalar(
         "select count(*) from chatroom_attributes where app = $1 and room_id = $2",
     )
@@ -79,10 +115,37 @@ pub async fn set_room_attributes(
     .bind(id.get())
     .fetch_one(&mut *tx)
     .await?;
-    let (write, results) = rules::plan_set(pairs, &owners, stored, who.as_str(), forced, limits)?;
+    let (mut write, mut results) = rules::plan_set(
+        set.pairs.clone(),
+        &found.setters,
+        stored,
+        who.as_str(),
+        set.forced,
+        limits,
+    )?;
+    let cap = limits.chatroom_attr_app_bytes;
+    let max_growth = limits.chatroom_attr_max_growth();
+    let growth = rules::growth(&write, &found.bytes);
+    let mut check_after = false;
+    if growth > 0 {
+        let mode = match mode {
+            Some(m) => m,
+            None => {
+                usage::choose_mode(&mut tx, app, Kind::Chatroom, growth, max_growth, cap).await?
+            }
+        };
+        usage::guard(&mut tx, app, Kind::Chatroom, mode).await?;
+        match mode {
+            Mode::Exclusive => {
+                let used = usage::total(&mut tx, app, Kind::Chatroom).await?;
+                (write, results) = rules::fit_app_cap(write, results, &found.bytes, used, cap)?;
+            }
+            Mode::Shared => check_after = true,
+        }
+    }
     if !write.is_empty() {
         let (keys, values): (Vec<String>, Vec<String>) = write.into_iter().unzip();
-        let member = (auto == AutoDelete::Delete).then_some(who.as_str());
+        let member = (set.auto == AutoDelete::Delete).then_some(who.as_str());
         sqlx::query(
             "insert into chatroom_attributes (app, room_id, key, value, setter, member)
              select $1, $2, n.key, n.value, $5, $6
@@ -100,8 +163,15 @@ pub async fn set_room_attributes(
         .execute(&mut *tx)
         .await?;
     }
+    if check_after {
+        let used = usage::total(&mut tx, app, Kind::Chatroom).await?;
+        if !usage::far_from_cap(used, max_growth, cap) {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+    }
     tx.commit().await?;
-    Ok(results)
+    Ok(Some(results))
 }
 
 /// Deletes keys that `who` set (any keys when `forced`, which needs no membership); per-key
@@ -116,8 +186,8 @@ pub async fn delete_room_attributes(
 ) -> StoreResult<KeyResults> {
     let mut tx = pool.begin().await?;
     lock_for(&mut tx, app, id, who, !forced).await?;
-    let owners = setters(&mut tx, app, id, &keys).await?;
-    let results = rules::plan_delete(keys, &owners, who.as_str(), forced);
+    let found = existing(&mut tx, app, id, &keys).await?;
+    let results = rules::plan_delete(keys, &found.setters, who.as_str(), forced);
     if !results.success.is_empty() {
         sqlx::query(
             "delete from chatroom_attributes where app = $1 and room_id = $2 and key = any($3)",
