@@ -305,8 +305,6 @@ pub async fn get(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let user = im_store::users::get(&st.pool, admin.tenant.id, name.as_str())
         .await?
         .ok_or_else(ApiError::service_resource_not_found)?;
-    // The groups it owned went with it, and their shared files.
-    super::group_files::reap(&st).await;
     Ok(Envelope::new()
         .path("/users")
         .entities([UserEntity::from(user)])
@@ -512,8 +510,6 @@ pub async fn set_nickname(
         im_store::users::set_nickname(&st.pool, admin.tenant.id, name.as_str(), nickname.as_str())
             .await?
             .ok_or_else(ApiError::service_resource_not_found)?;
-    // The groups it owned went with it, and their shared files.
-    super::group_files::reap(&st).await;
     Ok(Envelope::new()
         .path("/users")
         .entities([UserEntity::from(user)])
