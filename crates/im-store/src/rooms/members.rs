@@ -20,17 +20,7 @@ pub async fn members_by_page(
     offset: i64,
     limit: i64,
 ) -> StoreResult<Vec<Member>> {
-    require_listed(pool, app, kind, id).await?;
-    Ok(sqlx::query_as::<_, Member>(
-        "select username, role, pos from room_members
-          where app = $1 and room_id = $2 and pos >= 0 order by pos offset $3 limit $4",
-    )
-    .bind(app)
-    .bind(id.get())
-    .bind(offset)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?)
+    page(pool, app, kind, id, -1, offset, limit).await
 }
 
 /// Members after the keyset position `after` (owner first), and whether more follow.
@@ -42,31 +32,46 @@ pub async fn members_after(
     after: Option<i64>,
     limit: i64,
 ) -> StoreResult<(Vec<Member>, bool)> {
-    require_listed(pool, app, kind, id).await?;
-    let rows = sqlx::query_as::<_, Member>(
-        "select username, role, pos from room_members
-          where app = $1 and room_id = $2 and pos > $3 order by pos limit $4",
-    )
-    .bind(app)
-    .bind(id.get())
-    .bind(after.unwrap_or(-1))
-    .bind(limit + 1)
-    .fetch_all(pool)
-    .await?;
+    let rows = page(pool, app, kind, id, after.unwrap_or(-1), 0, limit + 1).await?;
     Ok(crate::split_page(rows, limit))
 }
 
-/// Member-list and details reads answer an unknown room with `service_resource_not_found`.
-async fn require_listed(pool: &PgPool, app: Uuid, kind: RoomKind, id: RoomId) -> StoreResult<()> {
-    let found: bool = sqlx::query_scalar(
-        "select exists (select 1 from rooms where app = $1 and kind = $2 and id = $3)",
+/// One page of a room's members (positions after `after`, skipping `offset`), and whether the
+/// room exists, in one statement: a room with no member in the page gives one row without a
+/// member; an unknown room gives none, and is answered with `service_resource_not_found`.
+async fn page(
+    pool: &PgPool,
+    app: Uuid,
+    kind: RoomKind,
+    id: RoomId,
+    after: i64,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Vec<Member>> {
+    #[derive(FromRow)]
+    struct Row {
+        username: Option<String>,
+        role: Option<i16>,
+        pos: Option<i64>,
+    }
+    let rows = sqlx::query_as::<_, Row>(
+        "select m.username, m.role, m.pos
+           from (select 1 from rooms where app = $1 and kind = $2 and id = $3 limit 1) r
+           left join lateral (
+               select username, role, pos from room_members
+                where app = $1 and room_id = $3 and pos > $4 order by pos offset $5 limit $6) m
+             on true
+          order by m.pos",
     )
     .bind(app)
     .bind(kind.as_str())
     .bind(id.get())
-    .fetch_one(pool)
+    .bind(after)
+    .bind(offset)
+    .bind(limit)
+    .fetch_all(pool)
     .await?;
-    if !found {
+    if rows.is_empty() {
         let what = match kind {
             RoomKind::Thread => "thread",
             _ => "group",
@@ -75,7 +80,16 @@ async fn require_listed(pool: &PgPool, app: Uuid, kind: RoomKind, id: RoomId) ->
             DomainError::ServiceResourceNotFound(format!("do not find this {what}:{id}")).into(),
         );
     }
-    Ok(())
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Member {
+                username: r.username?,
+                role: r.role?,
+                pos: r.pos?,
+            })
+        })
+        .collect())
 }
 
 // ---------------------------------------------------------------------------------------------
