@@ -504,7 +504,6 @@ async fn concurrent_sets_near_the_cap_never_pass_it(pool: PgPool) {
         rooms.push(CHATROOM.room(&app, o, &[]).await);
     }
     // 100 sets of 50 bytes each into 10 rooms: exactly 80 fit.
-    let done = std::sync::atomic::AtomicBool::new(false);
     let sets = join_all((0..100).map(|i| {
         let (app, room, owner) = (&app, &rooms[i % 10], names[i % 10]);
         async move {
@@ -518,22 +517,7 @@ async fn concurrent_sets_near_the_cap_never_pass_it(pool: PgPool) {
             .await
         }
     }));
-    let watch = async {
-        let mut highest = 0;
-        while !done.load(std::sync::atomic::Ordering::Relaxed) {
-            highest = highest.max(usage(&pool, "chatroom").await);
-            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-        }
-        highest
-    };
-    let (replies, highest) = futures_util::join!(
-        async {
-            let r = sets.await;
-            done.store(true, std::sync::atomic::Ordering::Relaxed);
-            r
-        },
-        watch
-    );
+    let (replies, highest) = with_highest(sets, async || usage(&pool, "chatroom").await).await;
     let mut ok = 0;
     for r in &replies {
         if r.status == 200 {

@@ -261,3 +261,42 @@ pub fn names(v: &Value) -> Vec<String> {
         .map(|e| e["username"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// Runs `work` while reading `probe` every 2 ms: the work's output and the highest value read.
+pub async fn with_highest<T>(
+    work: impl std::future::Future<Output = T>,
+    probe: impl AsyncFn() -> i64,
+) -> (T, i64) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let done = AtomicBool::new(false);
+    let watch = async {
+        let mut highest = 0;
+        while !done.load(Ordering::Relaxed) {
+            highest = highest.max(probe().await);
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        highest
+    };
+    futures_util::join!(
+        async {
+            let out = work.await;
+            done.store(true, Ordering::Relaxed);
+            out
+        },
+        watch
+    )
+}
+
+impl TestApp {
+    /// The server's `/metrics` text.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+}

@@ -33,15 +33,7 @@ async fn ready_is_503_when_the_database_is_gone(pool: PgPool) {
 async fn metrics_count_requests_by_route_and_status_and_show_the_pool(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.get("/users/nobody").await;
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     assert!(
         text.contains(r#"http_requests_total{method="GET",route="/{org_name}/{app_name}/users/{username}",status="404"} 1"#),
         "{text}"

@@ -398,15 +398,7 @@ both_kinds!(per_user_room_counts_equal_the_rows_after_racing_joins_leaves_blocks
 
 /// The server's count of member adds (or removals) and of the transactions that applied them.
 async fn change_counts(app: &TestApp, change: &str) -> (i64, i64) {
-    let text = app
-        .client
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.metrics().await;
     let read = |what: &str| {
         let key = format!("room_member_changes{{change=\"{change}\",what=\"{what}\"}} ");
         text.lines()

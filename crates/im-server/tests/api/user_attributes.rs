@@ -339,7 +339,6 @@ async fn concurrent_sets_near_the_cap_never_pass_it(pool: PgPool) {
     let names: Vec<String> = (0..60).map(|i| format!("u{i:02}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     app.register(&refs).await;
-    let done = std::sync::atomic::AtomicBool::new(false);
     // 60 sets of 100 bytes: exactly 30 fit.
     let sets = futures_util::future::join_all(names.iter().map(|u| {
         let app = &app;
@@ -348,22 +347,7 @@ async fn concurrent_sets_near_the_cap_never_pass_it(pool: PgPool) {
                 .await
         }
     }));
-    let watch = async {
-        let mut highest = 0;
-        while !done.load(std::sync::atomic::Ordering::Relaxed) {
-            highest = highest.max(usage(&pool).await);
-            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-        }
-        highest
-    };
-    let (replies, highest) = futures_util::join!(
-        async {
-            let r = sets.await;
-            done.store(true, std::sync::atomic::Ordering::Relaxed);
-            r
-        },
-        watch
-    );
+    let (replies, highest) = with_highest(sets, async || usage(&pool).await).await;
     let mut ok = 0;
     for r in &replies {
         if r.status == 200 {

@@ -224,17 +224,31 @@ fn all_names<'a>(lists: impl Iterator<Item = &'a Vec<Username>>) -> Vec<Username
     names
 }
 
-/// Locks the room for a write; a refusal (unknown, disabled) is every request's answer.
-async fn lock_for<T>(
+/// Every request's answer, or what they are decided on.
+type Prepared<T> = Result<(Room, Vec<UserFacts>), Vec<Result<T, DomainError>>>;
+
+/// Locks the named users (when `users` says how), then the room, and reads the users' facts:
+/// what a batch is planned on. A room that refuses the write (unknown, disabled) refuses every
+/// request with the same error.
+async fn prepare<T>(
     conn: &mut PgConnection,
     (app, kind, id): Key,
-    n: usize,
-) -> StoreResult<Result<Room, Vec<Result<T, DomainError>>>> {
-    match lock(conn, app, kind, RoomId::new(id)).await {
-        Ok(room) => Ok(Ok(room)),
-        Err(StoreError::Domain(refusal)) => Ok(Err((0..n).map(|_| Err(refusal.clone())).collect())),
-        Err(e) => Err(e),
+    names: &[Username],
+    users: Option<UserLock>,
+    requests: usize,
+) -> StoreResult<Prepared<T>> {
+    if let Some(mode) = users {
+        lock_users(conn, app, &strings(names), mode).await?;
     }
+    let room = match lock(conn, app, kind, RoomId::new(id)).await {
+        Ok(room) => room,
+        Err(StoreError::Domain(refusal)) => {
+            return Ok(Err((0..requests).map(|_| Err(refusal.clone())).collect()));
+        }
+        Err(e) => return Err(e),
+    };
+    let facts = user_facts(conn, app, kind, id, names).await?;
+    Ok(Ok((room, facts)))
 }
 
 /// Member adds.
@@ -249,26 +263,23 @@ impl Change for Adds {
         key: Key,
         requests: &[AddRequest],
     ) -> StoreResult<Vec<Result<AddPlan, DomainError>>> {
-        {
-            let (app, kind, id) = key;
-            let names = all_names(requests.iter().map(|r| &r.names));
-            let mut tx = pool.begin().await?;
-            lock_users(&mut tx, app, &strings(&names), UserLock::Join).await?;
-            let current = match lock_for(&mut tx, key, requests.len()).await? {
-                Ok(room) => room,
-                Err(refused) => return Ok(refused),
-            };
-            let users = user_facts(&mut tx, app, kind, id, &names).await?;
-            let plans = room::plan_add_batch(&facts(kind, &current), &users, requests);
-            let added: Vec<Username> = plans
-                .iter()
-                .filter_map(|p| p.as_ref().ok())
-                .flat_map(|p| p.add.iter().cloned())
-                .collect();
-            insert_members(&mut tx, app, kind, id, &added).await?;
-            tx.commit().await?;
-            Ok(plans)
-        }
+        let (app, kind, id) = key;
+        let names = all_names(requests.iter().map(|r| &r.names));
+        let mut tx = pool.begin().await?;
+        let n = requests.len();
+        let (current, users) = match prepare(&mut tx, key, &names, Some(UserLock::Join), n).await? {
+            Ok(prepared) => prepared,
+            Err(refused) => return Ok(refused),
+        };
+        let plans = room::plan_add_batch(&facts(kind, &current), &users, requests);
+        let added: Vec<Username> = plans
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .flat_map(|p| p.add.iter().cloned())
+            .collect();
+        insert_members(&mut tx, app, kind, id, &added).await?;
+        tx.commit().await?;
+        Ok(plans)
     }
 }
 
@@ -284,24 +295,21 @@ impl Change for Removes {
         key: Key,
         requests: &[RemoveRequest],
     ) -> StoreResult<Vec<Result<Vec<Outcome>, DomainError>>> {
-        {
-            let (app, kind, id) = key;
-            let names = all_names(requests.iter().map(|r| &r.names));
-            let mut tx = pool.begin().await?;
-            let current = match lock_for(&mut tx, key, requests.len()).await? {
-                Ok(room) => room,
-                Err(refused) => return Ok(refused),
-            };
-            let users = user_facts(&mut tx, app, kind, id, &names).await?;
-            let plans = room::plan_remove_batch(&facts(kind, &current), &users, requests);
-            let removed: Vec<String> = plans
-                .iter()
-                .filter_map(|p| p.as_ref().ok())
-                .flat_map(|p| applied(p))
-                .collect();
-            delete_members(&mut tx, app, kind, id, &removed).await?;
-            tx.commit().await?;
-            Ok(plans)
-        }
+        let (app, kind, id) = key;
+        let names = all_names(requests.iter().map(|r| &r.names));
+        let mut tx = pool.begin().await?;
+        let (current, users) = match prepare(&mut tx, key, &names, None, requests.len()).await? {
+            Ok(prepared) => prepared,
+            Err(refused) => return Ok(refused),
+        };
+        let plans = room::plan_remove_batch(&facts(kind, &current), &users, requests);
+        let removed: Vec<String> = plans
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .flat_map(|p| applied(p))
+            .collect();
+        delete_members(&mut tx, app, kind, id, &removed).await?;
+        tx.commit().await?;
+        Ok(plans)
     }
 }
