@@ -25,24 +25,22 @@ pub fn plan_add_batch(
     users: &[UserFacts],
     requests: &[AddRequest],
 ) -> Vec<Result<AddPlan, DomainError>> {
-    let mut room = room.clone();
-    let mut now: HashMap<&str, UserFacts> =
-        users.iter().map(|u| (u.name.as_str(), u.clone())).collect();
-    requests
-        .iter()
-        .map(|req| {
-            let facts = facts_of(&now, &req.names);
-            let plan = plan_add(&room, &facts, req.single, req.per_user_limit)?;
-            room.member_count += plan.add.len() as i32;
+    in_order(
+        room,
+        users,
+        requests,
+        |r| &r.names,
+        |room, facts, req| plan_add(room, facts, req.single, req.per_user_limit),
+        |plan, room, now| {
             for name in &plan.add {
-                if let Some(u) = now.get_mut(name.as_str()) {
+                if let Some(u) = now.get_mut(name) {
                     u.member = true;
                     u.joined += 1;
+                    room.member_count += 1;
                 }
             }
-            Ok(plan)
-        })
-        .collect()
+        },
+    )
 }
 
 /// One caller's removal in a batch.
@@ -60,37 +58,53 @@ pub fn plan_remove_batch(
     users: &[UserFacts],
     requests: &[RemoveRequest],
 ) -> Vec<Result<Vec<Outcome>, DomainError>> {
+    in_order(
+        room,
+        users,
+        requests,
+        |r| &r.names,
+        |room, facts, req| plan_remove(room, facts, req.single),
+        |outcomes, room, now| {
+            for (name, outcome) in outcomes {
+                if let (Ok(()), Some(u)) = (outcome, now.get_mut(name)) {
+                    u.member = false;
+                    u.joined -= 1;
+                    room.member_count -= 1;
+                }
+            }
+        },
+    )
+}
+
+/// Plans each request against the facts the earlier applied plans left (`apply` records a
+/// plan's effect); a refused request changes nothing.
+fn in_order<R, P>(
+    room: &RoomFacts,
+    users: &[UserFacts],
+    requests: &[R],
+    names: impl Fn(&R) -> &Vec<Username>,
+    plan: impl Fn(&RoomFacts, &[UserFacts], &R) -> Result<P, DomainError>,
+    apply: impl Fn(&P, &mut RoomFacts, &mut HashMap<Username, UserFacts>),
+) -> Vec<Result<P, DomainError>> {
     let mut room = room.clone();
-    let mut now: HashMap<&str, UserFacts> =
-        users.iter().map(|u| (u.name.as_str(), u.clone())).collect();
+    let mut now: HashMap<Username, UserFacts> =
+        users.iter().map(|u| (u.name.clone(), u.clone())).collect();
     requests
         .iter()
         .map(|req| {
-            let facts = facts_of(&now, &req.names);
-            let outcomes = plan_remove(&room, &facts, req.single)?;
-            for (name, outcome) in &outcomes {
-                if outcome.is_ok() {
-                    if let Some(u) = now.get_mut(name.as_str()) {
-                        u.member = false;
-                        u.joined -= 1;
-                        room.member_count -= 1;
-                    }
-                }
-            }
-            Ok(outcomes)
+            let facts = facts_of(&now, names(req));
+            let planned = plan(&room, &facts, req)?;
+            apply(&planned, &mut room, &mut now);
+            Ok(planned)
         })
         .collect()
 }
 
 /// The current facts of the named users.
-fn facts_of(now: &HashMap<&str, UserFacts>, names: &[Username]) -> Vec<UserFacts> {
+fn facts_of(now: &HashMap<Username, UserFacts>, names: &[Username]) -> Vec<UserFacts> {
     names
         .iter()
-        .map(|n| {
-            now.get(n.as_str())
-                .cloned()
-                .unwrap_or_else(|| unknown(n.clone()))
-        })
+        .map(|n| now.get(n).cloned().unwrap_or_else(|| unknown(n.clone())))
         .collect()
 }
 
