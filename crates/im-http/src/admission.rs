@@ -18,16 +18,16 @@ pub fn spawn_db_watchdog(state: web::Data<AppState>) {
         loop {
             let down = state.guards.db.is_down();
             tokio::time::sleep(Duration::from_millis(if down { 250 } else { 1000 })).await;
-            if state.pool.is_closed() {
+            if state.pools.base().is_closed() {
                 state.guards.db.trip();
                 return;
             }
-            let saturated = state.pool.size() >= state.pool.options().get_max_connections()
-                && state.pool.num_idle() == 0;
+            let (size, idle, max) = state.pools.sizes();
+            let saturated = size >= max && idle == 0;
             if saturated && !down {
                 continue;
             }
-            if probe(&state.pool, Duration::from_secs(1)).await {
+            if probe(state.pools.base(), Duration::from_secs(1)).await {
                 state.guards.db.reopen();
             } else {
                 state.guards.db.trip();

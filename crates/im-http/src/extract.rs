@@ -81,8 +81,8 @@ impl Tenant {
             Some(t) => t,
             None => {
                 let found = match &lookup {
-                    Lookup::Id(id) => im_store::apps::by_app_id(&st.pool, id).await?,
-                    Lookup::Names(o, a) => im_store::apps::by_names(&st.pool, o, a).await?,
+                    Lookup::Id(id) => im_store::apps::by_app_id(&st.pool(), id).await?,
+                    Lookup::Names(o, a) => im_store::apps::by_names(&st.pool(), o, a).await?,
                 };
                 let Some(app) = found else {
                     let what = match &lookup {

@@ -64,7 +64,7 @@ impl Metrics {
 
     pub fn render(
         &self,
-        pool: &sqlx::PgPool,
+        (size, idle, max): (u32, usize, u32),
         adds: &im_store::rooms::MemberAdds,
         removes: &im_store::rooms::MemberRemoves,
     ) -> String {
@@ -77,13 +77,10 @@ impl Metrics {
                 .with_label_values(&[what, "transactions"])
                 .set(transactions as i64);
         }
-        let size = i64::from(pool.size());
-        let idle = pool.num_idle() as i64;
+        let (size, idle) = (i64::from(size), idle as i64);
         self.pool.with_label_values(&["idle"]).set(idle);
         self.pool.with_label_values(&["in_use"]).set(size - idle);
-        self.pool
-            .with_label_values(&["max"])
-            .set(i64::from(pool.options().get_max_connections()));
+        self.pool.with_label_values(&["max"]).set(i64::from(max));
         let mut buf = Vec::new();
         if let Err(e) = TextEncoder::new().encode(&self.registry.gather(), &mut buf) {
             tracing::error!(error = %e, "metrics encoding failed");

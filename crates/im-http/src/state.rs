@@ -56,7 +56,8 @@ impl HttpConfig {
 
 /// Shared by every worker.
 pub struct AppState {
-    pub pool: PgPool,
+    /// The database: [`AppState::pool`] picks the current thread's pool.
+    pub pools: crate::pools::Pools,
     /// Adds to one room arriving together go into one transaction.
     pub member_adds: im_store::rooms::MemberAdds,
     /// So do removals of members from one room.
@@ -78,15 +79,17 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// `pool` is shared out over `workers` HTTP workers (see [`crate::pools`]).
     pub fn new(
         pool: PgPool,
+        workers: usize,
         tokens: TokenService,
         config: HttpConfig,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(Self {
-            member_adds: im_store::rooms::MemberAdds::new(pool.clone()),
-            member_removes: im_store::rooms::MemberRemoves::new(pool.clone()),
-            pool,
+            member_adds: im_store::rooms::MemberAdds::default(),
+            member_removes: im_store::rooms::MemberRemoves::default(),
+            pools: crate::pools::Pools::new(pool, workers),
             tokens,
             hasher: Hasher::new(config.argon2).map_err(|e| format!("argon2 settings: {e}"))?,
             guards: Guards::new(config.guards),
@@ -99,5 +102,10 @@ impl AppState {
             verified_secrets: VerifiedSecrets::new(std::time::Duration::from_secs(300), 10_000),
             tenants: RwLock::new(HashMap::new()),
         })
+    }
+
+    /// The database pool for the current thread.
+    pub fn pool(&self) -> PgPool {
+        self.pools.get()
     }
 }

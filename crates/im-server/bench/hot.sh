@@ -14,7 +14,7 @@
 #     token (same secret, so cached), details of the 100-member room, a member page of the
 #     1000-member one in both forms (`version=v3&limit=100`, `pagenum=1&pagesize=10`);
 #   - writes to the busy room, 32 connections on that one room: add one, a batch add of 60,
-#     remove one;
+#     remove one; then one connection alone: add one, a batch of 60, and the ratio of their p50;
 #   - a room filled with 50000 members through the API in batches of 60 (fill time printed),
 #     measured right after, on the statistics of the setup (what a room that grows faster than
 #     autovacuum analyzes sees): member page, add one, remove one;
@@ -62,6 +62,11 @@ out=$(script add_one_busy seq_from.lua METHOD=POST ROOM_PATH="$P/$BUSY" START=10
 from=$((100001 + $(total "$out") + 40))
 script batch_60_busy batch_from.lua ROOM_PATH="$P/$BUSY" START=$from
 script remove_one_busy seq_from.lua METHOD=DELETE ROOM_PATH="$P/$BUSY" START=100001
+# One client alone on the busy room: what one add and one batch of 60 cost by themselves.
+one=$(CONNS=1 script add_one_alone seq_from.lua METHOD=POST ROOM_PATH="$P/$BUSY" START=200001); echo "$one"
+batch=$(CONNS=1 script batch_60_alone batch_from.lua ROOM_PATH="$P/$BUSY" START=205001); echo "$batch"
+p50() { sed -nE 's/.*p50_ms=([0-9.]+).*/\1/p' <<<"$1"; }
+echo "batch_60_over_add_one_alone p50_ratio=$(python3 -c "print(round($(p50 "$batch") / $(p50 "$one"), 2))")"
 # A room of 50000 just filled, on the setup's statistics.
 python3 - "$BASE" "$TOKEN" "$FRESH" <<'PY'
 import json, sys, time, urllib.request

@@ -62,15 +62,16 @@ bench_cleanup() {
   rm -f "$LOG" /tmp/bench_auth_$$.lua /tmp/bench_script_$$.lua
 }
 
+# CONNS (default 32): wrk's connections.
 run() { # name url [ENV=VALUE...]: GET (or $METHOD/$BODY) with the app token
   local name=$1 url=$2; shift 2
-  echo "$name $(env "$@" wrk -t1 -c32 -d"${D}s" -s /tmp/bench_auth_$$.lua "$url" 2>&1 | grep RESULT)"
+  echo "$name $(env "$@" wrk -t1 -c"${CONNS:-32}" -d"${D}s" -s /tmp/bench_auth_$$.lua "$url" 2>&1 | grep RESULT)"
 }
 
 script() { # name lua [ENV=VALUE...]: a request script of bench/wrk
   local name=$1 lua=$2; shift 2
   cat "$here/wrk/$lua" "$PERF/wrk/report.lua" > /tmp/bench_script_$$.lua
-  echo "$name $(env "$@" wrk -t1 -c32 -d"${D}s" -s /tmp/bench_script_$$.lua "http://127.0.0.1:$PORT" 2>&1 | grep RESULT)"
+  echo "$name $(env "$@" wrk -t1 -c"${CONNS:-32}" -d"${D}s" -s /tmp/bench_script_$$.lua "http://127.0.0.1:$PORT" 2>&1 | grep RESULT)"
 }
 
 # Stops the server, then measures the ceilings: ceiling_http, ceiling_room_plus_page_LABEL for

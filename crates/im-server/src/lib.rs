@@ -75,17 +75,17 @@ impl Application {
         let tokens = token_service(settings, &pool).await?;
         let mut config = settings.http();
         config.database = database.to_owned();
+        let workers = match settings.server.workers {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        };
         let state = web::Data::new(
-            AppState::new(pool, tokens, config).map_err(|e| anyhow::anyhow!("{e}"))?,
+            AppState::new(pool, workers, tokens, config).map_err(|e| anyhow::anyhow!("{e}"))?,
         );
         let addr = format!("{}:{}", settings.server.bind, settings.server.port);
         let listener =
             TcpListener::bind(&addr).with_context(|| format!("cannot listen on {addr}"))?;
         let port = listener.local_addr()?.port();
-        let workers = match settings.server.workers {
-            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
-            n => n,
-        };
         let server = im_http::serve(listener, state.clone(), workers)?;
         spawn_file_sweeper(state.clone(), settings.files.sweep_grace_secs);
         Ok(Self {
@@ -112,7 +112,7 @@ impl Application {
 /// minute, those of rows deleted since (normally removed at once by the deleting request).
 fn spawn_file_sweeper(state: web::Data<AppState>, grace_secs: u64) {
     tokio::spawn(async move {
-        match im_store::files::sweep(&state.pool, &state.objects, grace_secs).await {
+        match im_store::files::sweep(&state.pool(), &state.objects, grace_secs).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(removed = n, "start-up sweep removed orphaned file objects"),
             Err(e) => tracing::warn!(error = %e, "start-up sweep of file objects failed"),
@@ -122,10 +122,10 @@ fn spawn_file_sweeper(state: web::Data<AppState>, grace_secs: u64) {
         tick.tick().await;
         loop {
             tick.tick().await;
-            if state.pool.is_closed() {
+            if state.pools.base().is_closed() {
                 return;
             }
-            if let Err(e) = im_store::files::reap(&state.pool, &state.objects).await {
+            if let Err(e) = im_store::files::reap(&state.pool(), &state.objects).await {
                 tracing::warn!(error = %e, "removing deleted files' objects failed");
             }
         }

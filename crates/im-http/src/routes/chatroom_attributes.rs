@@ -145,7 +145,7 @@ async fn set_impl(
     check_request(texts, pairs.len(), "metaData", limits)?;
     let auto = AutoDelete::parse(body.auto_delete.as_deref())?;
     let results = store::set_room_attributes(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         id,
         &user,
@@ -180,7 +180,7 @@ async fn delete_impl(
         &st.config.limits,
     )?;
     let results =
-        store::delete_room_attributes(&st.pool, admin.tenant.id, id, &user, keys, forced).await?;
+        store::delete_room_attributes(&st.pool(), admin.tenant.id, id, &user, keys, forced).await?;
     Ok(Envelope::new()
         .path("/metadata/chatroom")
         .data(KeyOutcome::from(results))
@@ -252,7 +252,7 @@ pub async fn get(
             "a key contains a NUL character (\\u0000)",
         ));
     }
-    let found = store::room_attributes(&st.pool, admin.tenant.id, id, &keys).await?;
+    let found = store::room_attributes(&st.pool(), admin.tenant.id, id, &keys).await?;
     let data: BTreeMap<String, String> = found.into_iter().collect();
     Ok(Envelope::new()
         .path("/metadata/chatroom")

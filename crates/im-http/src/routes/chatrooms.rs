@@ -253,7 +253,7 @@ pub async fn create(
     let maxusers = room::maxusers(KIND, body.maxusers, limits)?;
     let members = names_of(&body.members.unwrap_or_default())?;
     let created = store::create(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         KIND,
         NewRoom {
@@ -328,7 +328,7 @@ pub async fn joined(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRes
     } else {
         page_args(&q, 1000, 1000)?
     };
-    let rooms = store::joined(&st.pool, admin.tenant.id, KIND, &user, offset, limit).await?;
+    let rooms = store::joined(&st.pool(), admin.tenant.id, KIND, &user, offset, limit).await?;
     let data: Vec<JoinedChatroom> = rooms
         .into_iter()
         .map(|r| JoinedChatroom {
@@ -438,7 +438,7 @@ pub async fn update(
         newowner: new_owner.as_ref().map(|_| true),
     };
     store::update(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         KIND,
         id,
@@ -466,7 +466,7 @@ pub async fn update(
 pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let id = room_id(&req)?;
-    store::delete(&st.pool, admin.tenant.id, KIND, id).await?;
+    store::delete(&st.pool(), admin.tenant.id, KIND, id).await?;
     Ok(Envelope::new()
         .data(DeleteResult {
             success: true,
@@ -500,7 +500,7 @@ pub async fn super_admins(
     names_response(
         &req,
         &admin,
-        store::super_admins(&st.pool, admin.tenant.id, offset, limit).await?,
+        store::super_admins(&st.pool(), admin.tenant.id, offset, limit).await?,
     )
 }
 
@@ -522,7 +522,7 @@ pub async fn add_super_admin(
 ) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let user = required_user(body.superadmin, "superadmin")?;
-    store::add_super_admin(&st.pool, admin.tenant.id, &user).await?;
+    store::add_super_admin(&st.pool(), admin.tenant.id, &user).await?;
     Ok(Envelope::new()
         .data(SuperAdminResult {
             result: Some("success"),
@@ -544,7 +544,7 @@ pub async fn add_super_admin(
 pub async fn remove_super_admin(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let user = path_user(&req, "superadmin")?;
-    store::remove_super_admin(&st.pool, admin.tenant.id, &user).await?;
+    store::remove_super_admin(&st.pool(), admin.tenant.id, &user).await?;
     Ok(Envelope::new()
         .data(SuperAdminResult {
             result: None,

@@ -98,7 +98,7 @@ pub async fn set(
     }
     let patch = Patch::parse(pairs, limits)?;
     let all =
-        store::set_attributes(&st.pool, admin.tenant.id, KIND, id, &user, &patch, limits).await?;
+        store::set_attributes(&st.pool(), admin.tenant.id, KIND, id, &user, &patch, limits).await?;
     Ok(Envelope::new().data(all).respond(&req, &admin.tenant))
 }
 
@@ -117,7 +117,7 @@ pub async fn get(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let id = room_id(&req)?;
     let user = path_user(&req, "username")?;
-    let attrs = store::attributes_of(&st.pool, admin.tenant.id, KIND, id, &user).await?;
+    let attrs = store::attributes_of(&st.pool(), admin.tenant.id, KIND, id, &user).await?;
     Ok(Envelope::new().data(attrs).respond(&req, &admin.tenant))
 }
 
@@ -168,7 +168,7 @@ pub async fn get_many(
         .filter_map(text_of)
         .collect();
     let found =
-        store::attributes_of_many(&st.pool, admin.tenant.id, KIND, id, &names, &keys).await?;
+        store::attributes_of_many(&st.pool(), admin.tenant.id, KIND, id, &names, &keys).await?;
     let data: Map<String, Value> = found
         .into_iter()
         .map(|(u, a)| (u, serde_json::json!(a)))

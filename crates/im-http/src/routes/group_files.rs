@@ -253,7 +253,7 @@ pub async fn upload(req: HttpRequest, payload: web::Payload) -> ApiResult<HttpRe
         .reserve_body(st.objects.upload_memory())
         .ok_or_else(ApiError::reach_limit)?;
     let cap = cfg.max_files_per_group;
-    store::check_upload_allowed(&st.pool, tenant.id, id, user.as_ref(), cap).await?;
+    store::check_upload_allowed(&st.pool(), tenant.id, id, user.as_ref(), cap).await?;
 
     let file_id = uuid::Uuid::new_v4();
     let mut writer = st
@@ -282,7 +282,7 @@ pub async fn upload(req: HttpRequest, payload: web::Payload) -> ApiResult<HttpRe
         sha256: got.sha256,
         restricted,
     };
-    let row = match store::insert(&st.pool, tenant.id, id, user.as_ref(), cap, &new).await {
+    let row = match store::insert(&st.pool(), tenant.id, id, user.as_ref(), cap, &new).await {
         Ok(row) => row,
         Err(e) => {
             writer.discard().await;
@@ -319,7 +319,7 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
     let st = state(&req)?;
     let id = room_id(&req)?;
     let (offset, limit) = page_args(&q, 1000, 1000)?;
-    let rows = store::page(&st.pool, admin.tenant.id, id, offset, limit).await?;
+    let rows = store::page(&st.pool(), admin.tenant.id, id, offset, limit).await?;
     let data: Vec<ListedFile> = rows
         .into_iter()
         .map(|r| ListedFile {
@@ -377,7 +377,7 @@ pub async fn download(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespon
     let st = state(&req)?;
     let id = room_id(&req)?;
     let raw = crate::extract::segment(&req, "file_id")?;
-    let row: FileRow = store::get(&st.pool, admin.tenant.id, id, &raw).await?;
+    let row: FileRow = store::get(&st.pool(), admin.tenant.id, id, &raw).await?;
     let Some((size, bytes)) = st
         .objects
         .read(&row.object_key)
@@ -414,7 +414,7 @@ pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
     let st = state(&req)?;
     let id = room_id(&req)?;
     let raw = crate::extract::segment(&req, "file_id")?;
-    store::delete(&st.pool, admin.tenant.id, id, &raw).await?;
+    store::delete(&st.pool(), admin.tenant.id, id, &raw).await?;
     reap(&st).await;
     Ok(Envelope::new()
         .data(DeletedFile {
@@ -428,7 +428,7 @@ pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
 /// After a commit that deleted file rows (a file, a group, a user who owned groups): removes
 /// their objects. A failure is logged and left for the next reap or the start-up sweep.
 pub async fn reap(st: &AppState) {
-    if let Err(e) = store::reap(&st.pool, &st.objects).await {
+    if let Err(e) = store::reap(&st.pool(), &st.objects).await {
         tracing::warn!(error = %e, "removing deleted files' objects failed; retried later");
     }
 }

@@ -309,7 +309,7 @@ pub async fn create(
         invite_need_confirm: body.invite_need_confirm.unwrap_or(true),
     };
     let created = store::create(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         KIND,
         NewRoom {
@@ -387,7 +387,7 @@ pub async fn joined(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRes
     let pagenum = q.int("pagenum", 1, 1, i64::from(i32::MAX))?;
     let pagesize = q.int("pagesize", 10, 1, 20)?;
     let rows = store::joined(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         KIND,
         &user,
@@ -395,7 +395,7 @@ pub async fn joined(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRes
         pagesize,
     )
     .await?;
-    let total = store::joined_count(&st.pool, admin.tenant.id, KIND, &user).await?;
+    let total = store::joined_count(&st.pool(), admin.tenant.id, KIND, &user).await?;
     let names: Vec<JoinedGroupName> = rows
         .iter()
         .map(|r| JoinedGroupName {
@@ -442,7 +442,7 @@ pub async fn is_joined(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespo
     let st = state(&req)?;
     let id = room_id(&req)?;
     let user = path_user(&req, "username")?;
-    let member = store::is_member(&st.pool, admin.tenant.id, KIND, id, &user).await?;
+    let member = store::is_member(&st.pool(), admin.tenant.id, KIND, id, &user).await?;
     Ok(Envelope::new().data(member).respond(&req, &admin.tenant))
 }
 
@@ -555,7 +555,7 @@ pub async fn update(
         .map(|o| required_user(Some(o), "newowner"))
         .transpose()?;
     store::update(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         KIND,
         id,
@@ -626,7 +626,7 @@ pub struct UpdateGroup {
 pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let id = room_id(&req)?;
-    store::delete(&st.pool, admin.tenant.id, KIND, id).await?;
+    store::delete(&st.pool(), admin.tenant.id, KIND, id).await?;
     // Its shared files' objects, now that their rows are gone.
     super::group_files::reap(&st).await;
     Ok(Envelope::new()
@@ -644,7 +644,7 @@ async fn set_disabled(
 ) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let id = room_id(&req)?;
-    store::set_disabled(&st.pool, admin.tenant.id, KIND, id, disabled).await?;
+    store::set_disabled(&st.pool(), admin.tenant.id, KIND, id, disabled).await?;
     Ok(Envelope::new()
         .data(DisabledData { disabled })
         .field("properties", serde_json::json!({}))

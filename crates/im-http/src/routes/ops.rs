@@ -35,7 +35,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     // Answers within a second whatever the database does: a closed gate answers at once, and
     // the check itself has a one-second bound.
     let ok = !state.guards.db.is_down()
-        && crate::guard::probe(&state.pool, std::time::Duration::from_secs(1)).await;
+        && crate::guard::probe(&state.pool(), std::time::Duration::from_secs(1)).await;
     if ok {
         HttpResponse::Ok().json(Health {
             status: "ok",
@@ -57,9 +57,9 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
-        .body(
-            state
-                .metrics
-                .render(&state.pool, &state.member_adds, &state.member_removes),
-        )
+        .body(state.metrics.render(
+            state.pools.sizes(),
+            &state.member_adds,
+            &state.member_removes,
+        ))
 }

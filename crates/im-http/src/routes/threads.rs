@@ -160,7 +160,7 @@ async fn list(
     let st = state(&req)?;
     let (limit, after, newest_first) = page_query(&q)?;
     let (rows, more) = store::threads_page(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         &scope,
         after,
@@ -294,7 +294,7 @@ pub async fn create(
     )?;
     let owner = required_user(body.owner, "owner")?;
     let id = store::create_thread(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         NewThread {
             group,
@@ -332,7 +332,7 @@ pub async fn rename(
     let st = state(&req)?;
     let id = thread_id(&req)?;
     let name = room::thread_name(body.name.as_deref(), st.config.limits.thread_name_chars)?;
-    store::rename_thread(&st.pool, admin.tenant.id, id, &name).await?;
+    store::rename_thread(&st.pool(), admin.tenant.id, id, &name).await?;
     Ok(Envelope::new()
         .data(ThreadNameData { name })
         .respond(&req, &admin.tenant))
@@ -351,7 +351,7 @@ pub async fn rename(
 pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let id = thread_id(&req)?;
-    store::delete_thread(&st.pool, admin.tenant.id, id).await?;
+    store::delete_thread(&st.pool(), admin.tenant.id, id).await?;
     Ok(Envelope::new()
         .data(StatusData { status: "ok" })
         .respond(&req, &admin.tenant))
@@ -380,7 +380,7 @@ pub async fn members(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRe
     let limit = q.int("limit", PAGE.0, 1, PAGE.1)?;
     let after = q.get("cursor").map(|c| cursor::decode(c, 1)).transpose()?;
     let (rows, more) = store::members_after(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         KIND,
         id,
@@ -421,7 +421,7 @@ pub async fn join(
         st.config.limits.thread_batch,
         "joinThread: usernames number more than maxSize",
     )?;
-    store::join_thread(&st.pool, admin.tenant.id, id, &names).await?;
+    store::join_thread(&st.pool(), admin.tenant.id, id, &names).await?;
     Ok(Envelope::new()
         .data(StatusData { status: "ok" })
         .respond(&req, &admin.tenant))
@@ -451,7 +451,7 @@ pub async fn kick(
         st.config.limits.thread_batch,
         "kickThread: usernames number more than maxSize",
     )?;
-    let outcomes = store::kick_from_thread(&st.pool, admin.tenant.id, id, &names).await?;
+    let outcomes = store::kick_from_thread(&st.pool(), admin.tenant.id, id, &names).await?;
     let entities = outcomes.into_iter().map(|(name, o)| KickResult {
         result: o.is_ok(),
         user: name.into_string(),

@@ -159,7 +159,7 @@ pub async fn token(
         "client_credentials" => {
             let client_id = required(&body.client_id, "client_id must be provided.")?;
             let secret = required(&body.client_secret, "client_secret must be provided")?;
-            let app = im_store::apps::by_id(&st.pool, tenant.id)
+            let app = im_store::apps::by_id(&st.pool(), tenant.id)
                 .await?
                 .ok_or_else(|| ApiError::app_not_found("application not found"))?;
             if app.client_id != client_id {
@@ -187,7 +187,7 @@ pub async fn token(
             let name = required(&body.username, "username must be provided")?;
             let password = required(&body.password, "password must be provided")?;
             let name = Username::parse(&name)?;
-            let (user, hash) = im_store::users::credentials(&st.pool, tenant.id, name.as_str())
+            let (user, hash) = im_store::users::credentials(&st.pool(), tenant.id, name.as_str())
                 .await?
                 .ok_or_else(|| DomainError::GrantUserNotFound("user not found".into()))?;
             let ok = match hash {
@@ -206,9 +206,9 @@ pub async fn token(
             }
             let name = Username::parse(&required(&body.username, "username must be provided")?)?;
             let user = if body.auto_create_user.unwrap_or(false) {
-                im_store::users::get_or_create(&st.pool, tenant.id, name.as_str()).await?
+                im_store::users::get_or_create(&st.pool(), tenant.id, name.as_str()).await?
             } else {
-                im_store::users::get(&st.pool, tenant.id, name.as_str())
+                im_store::users::get(&st.pool(), tenant.id, name.as_str())
                     .await?
                     .ok_or_else(|| DomainError::GrantUserNotFound("user not found".into()))?
             };

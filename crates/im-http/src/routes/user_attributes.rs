@@ -109,7 +109,7 @@ pub async fn set(req: HttpRequest, admin: AppAdmin, body: RawBody) -> ApiResult<
     }
     let total = limits.user_attr_bytes_per_user;
     let patch = Patch::parse_with(pairs, total, usize::MAX)?;
-    let all = store::set(&st.pool, admin.tenant.id, user.as_str(), &patch, limits).await?;
+    let all = store::set(&st.pool(), admin.tenant.id, user.as_str(), &patch, limits).await?;
     Ok(Envelope::new().data(all).respond(&req, &admin.tenant))
 }
 
@@ -126,7 +126,7 @@ pub async fn set(req: HttpRequest, admin: AppAdmin, body: RawBody) -> ApiResult<
 pub async fn get(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let user = path_user(&req)?;
-    let attrs = store::of_user(&st.pool, admin.tenant.id, user.as_str()).await?;
+    let attrs = store::of_user(&st.pool(), admin.tenant.id, user.as_str()).await?;
     Ok(Envelope::new().data(attrs).respond(&req, &admin.tenant))
 }
 
@@ -170,7 +170,7 @@ pub async fn get_many(
     for p in body.properties.unwrap_or_default() {
         keys.push(text_of("properties", &p)?);
     }
-    let found = store::of_users(&st.pool, admin.tenant.id, &names, &keys).await?;
+    let found = store::of_users(&st.pool(), admin.tenant.id, &names, &keys).await?;
     let data: Map<String, Value> = found
         .into_iter()
         .map(|(u, a)| (u, serde_json::json!(a)))
@@ -191,7 +191,7 @@ pub async fn get_many(
 pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let user = path_user(&req)?;
-    store::delete(&st.pool, admin.tenant.id, user.as_str()).await?;
+    store::delete(&st.pool(), admin.tenant.id, user.as_str()).await?;
     Ok(Envelope::new().data(true).respond(&req, &admin.tenant))
 }
 
@@ -206,6 +206,6 @@ pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
     security(("app_token" = [])))]
 pub async fn capacity(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
-    let used = store::capacity(&st.pool, admin.tenant.id).await?;
+    let used = store::capacity(&st.pool(), admin.tenant.id).await?;
     Ok(Envelope::new().data(used).respond(&req, &admin.tenant))
 }

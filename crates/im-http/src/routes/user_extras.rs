@@ -114,7 +114,7 @@ pub async fn set(
         }
     }
     if !store::set(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         name.as_str(),
         &changes,
@@ -144,7 +144,7 @@ pub async fn get(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let name = Username::parse(&segment(&req, "username")?).map_err(|_| user_missing())?;
     let now = Utc::now();
-    let mutes = store::of_user(&st.pool, admin.tenant.id, name.as_str(), now)
+    let mutes = store::of_user(&st.pool(), admin.tenant.id, name.as_str(), now)
         .await?
         .ok_or_else(user_missing)?;
     let left = |kind: MuteKind| {
@@ -184,7 +184,7 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
     let st = state(&req)?;
     let (offset, size) = crate::routes::room::page_args_camel(&q, 10, 50)?;
     let now = Utc::now();
-    let rows = store::page(&st.pool, admin.tenant.id, now, offset, size).await?;
+    let rows = store::page(&st.pool(), admin.tenant.id, now, offset, size).await?;
     let data: Vec<Value> = rows
         .into_iter()
         .map(|m| {
@@ -240,7 +240,7 @@ async fn disconnected(req: &HttpRequest, admin: &AppAdmin) -> ApiResult<HttpResp
     let st = state(req)?;
     let name = Username::parse(&segment(req, "username")?)
         .map_err(|_| ApiError::service_resource_not_found())?;
-    im_store::users::get(&st.pool, admin.tenant.id, name.as_str())
+    im_store::users::get(&st.pool(), admin.tenant.id, name.as_str())
         .await?
         .ok_or_else(ApiError::service_resource_not_found)?;
     Ok(Envelope::new()

@@ -266,7 +266,7 @@ pub async fn register(
             nickname: nick.map(|n| n.as_str().to_owned()),
         })
         .collect();
-    let (created, existing) = im_store::users::register(&st.pool, tenant.id, new).await?;
+    let (created, existing) = im_store::users::register(&st.pool(), tenant.id, new).await?;
     let env = Envelope::new()
         .path("/users")
         .entities(created.into_iter().map(UserEntity::from));
@@ -302,7 +302,7 @@ pub async fn register(
 pub async fn get(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let name = path_user(&segment(&req, "username")?)?;
-    let user = im_store::users::get(&st.pool, admin.tenant.id, name.as_str())
+    let user = im_store::users::get(&st.pool(), admin.tenant.id, name.as_str())
         .await?
         .ok_or_else(ApiError::service_resource_not_found)?;
     Ok(Envelope::new()
@@ -329,7 +329,7 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
     let limit = q.int("limit", 10, 1, 100)?;
     let after = q.get("cursor").map(|c| cursor::decode(c, 1)).transpose()?;
     let (users, more) =
-        im_store::users::page(&st.pool, admin.tenant.id, after.map(|c| c[0]), limit).await?;
+        im_store::users::page(&st.pool(), admin.tenant.id, after.map(|c| c[0]), limit).await?;
     let next = cursor::next(more, &users, |u| u.seq);
     Ok(Envelope::new()
         .path("/users")
@@ -351,7 +351,7 @@ pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResul
 pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let name = path_user(&segment(&req, "username")?)?;
-    let user = im_store::users::delete_one(&st.pool, admin.tenant.id, name.as_str())
+    let user = im_store::users::delete_one(&st.pool(), admin.tenant.id, name.as_str())
         .await?
         .ok_or_else(ApiError::service_resource_not_found)?;
     // The groups it owned went with it, and their shared files.
@@ -383,7 +383,7 @@ pub async fn delete_batch(
     let limit = q.int("limit", 10, 1, 100)?;
     let after = q.get("cursor").map(|c| cursor::decode(c, 1)).transpose()?;
     let (users, more) =
-        im_store::users::delete_oldest(&st.pool, admin.tenant.id, after.map(|c| c[0]), limit)
+        im_store::users::delete_oldest(&st.pool(), admin.tenant.id, after.map(|c| c[0]), limit)
             .await?;
     super::group_files::reap(&st).await;
     let next = cursor::next(more, &users, |u| u.seq);
@@ -418,14 +418,14 @@ pub async fn set_password(
         .ok_or_else(|| ApiError::illegal("newpassword is required"))?;
     let password = Password::parse(Some(&raw))?;
     let name = Username::parse(&segment(&req, "username")?).map_err(|_| not_found())?;
-    if im_store::users::get(&st.pool, admin.tenant.id, name.as_str())
+    if im_store::users::get(&st.pool(), admin.tenant.id, name.as_str())
         .await?
         .is_none()
     {
         return Err(not_found().into());
     }
     let hash = st.hasher.hash(password.expose().to_owned()).await?;
-    if !im_store::users::set_password(&st.pool, admin.tenant.id, name.as_str(), &hash).await? {
+    if !im_store::users::set_password(&st.pool(), admin.tenant.id, name.as_str(), &hash).await? {
         return Err(not_found().into());
     }
     Ok(Envelope::new()
@@ -442,9 +442,10 @@ async fn set_activated(
 ) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let name = path_user(name)?;
-    let user = im_store::users::set_activated(&st.pool, admin.tenant.id, name.as_str(), activated)
-        .await?
-        .ok_or_else(ApiError::service_resource_not_found)?;
+    let user =
+        im_store::users::set_activated(&st.pool(), admin.tenant.id, name.as_str(), activated)
+            .await?
+            .ok_or_else(ApiError::service_resource_not_found)?;
     Ok(Envelope::new()
         .action(if activated {
             "activate user"
@@ -506,10 +507,14 @@ pub async fn set_nickname(
         .ok_or_else(|| ApiError::illegal("nickname is required"))?;
     let nickname = Nickname::parse(&nickname)?;
     let name = path_user(&segment(&req, "username")?)?;
-    let user =
-        im_store::users::set_nickname(&st.pool, admin.tenant.id, name.as_str(), nickname.as_str())
-            .await?
-            .ok_or_else(ApiError::service_resource_not_found)?;
+    let user = im_store::users::set_nickname(
+        &st.pool(),
+        admin.tenant.id,
+        name.as_str(),
+        nickname.as_str(),
+    )
+    .await?
+    .ok_or_else(ApiError::service_resource_not_found)?;
     Ok(Envelope::new()
         .path("/users")
         .entities([UserEntity::from(user)])

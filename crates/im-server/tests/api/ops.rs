@@ -1196,3 +1196,48 @@ async fn groups_answer_what_the_document_says(pool: PgPool) {
     let r = app.put("/chatgroups/1", bogus).await;
     conforms(&doc, "put", "/chatgroups/{group_id}", &r);
 }
+
+/// Each HTTP worker reads and writes through a pool of its own (connections stay on the thread
+/// that opened them); the pools together keep to the configured size, and they go with the pool
+/// the server was built on.
+#[sqlx::test(migrator = "im_store::MIGRATOR")]
+async fn several_workers_share_the_connections_out_and_close_with_the_database(pool: PgPool) {
+    let max = pool.options().get_max_connections();
+    let app = TestApp::spawn_with(pool.clone(), |s| s.server.workers = 2).await;
+    let names: Vec<String> = (0..40).map(|i| format!("w{i}")).collect();
+    app.register(&names.iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
+    let paths: Vec<String> = names.iter().map(|n| format!("/users/{n}")).collect();
+    let reads = paths.iter().map(|p| app.get(p));
+    for r in futures_util::future::join_all(reads).await {
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let text = app.metrics().await;
+    let expected = format!(r#"db_pool_connections{{state="max"}} {}"#, max / 2 * 2);
+    assert!(text.contains(&expected), "{expected} in {text}");
+    let workers = "select count(distinct application_name) from pg_stat_activity \
+                   where datname = current_database() and application_name like 'imserver worker %'";
+    let seen: i64 = sqlx::query_scalar(workers).fetch_one(&pool).await.unwrap();
+    assert_eq!(seen, 2, "each worker reads through connections of its own");
+    let mut watcher =
+        <sqlx::PgConnection as sqlx::Connection>::connect_with(&pool.connect_options())
+            .await
+            .unwrap();
+    pool.close().await;
+    let r = app.get("/users/w1").await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    let r = app.raw(Method::GET, "/ready", None, None).await;
+    assert_eq!(r.status, 503);
+    let mut left: i64 = -1;
+    for _ in 0..100 {
+        left = sqlx::query_scalar(workers)
+            .fetch_one(&mut watcher)
+            .await
+            .unwrap();
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(left, 0, "the worker pools close with the server's pool");
+}

@@ -46,7 +46,6 @@ type Queues<C> = Mutex<HashMap<Key, Vec<Job<C>>>>;
 
 /// The rooms' queues of one kind of change. Clones share the queues.
 pub struct Coalesced<C: Change> {
-    pool: PgPool,
     queues: Arc<Queues<C>>,
     counts: Arc<Counts>,
 }
@@ -54,7 +53,6 @@ pub struct Coalesced<C: Change> {
 impl<C: Change> Clone for Coalesced<C> {
     fn clone(&self) -> Self {
         Self {
-            pool: self.pool.clone(),
             queues: self.queues.clone(),
             counts: self.counts.clone(),
         }
@@ -73,15 +71,16 @@ pub type MemberAdds = Coalesced<Adds>;
 /// Removals of members, coalesced per room.
 pub type MemberRemoves = Coalesced<Removes>;
 
-impl<C: Change> Coalesced<C> {
-    pub fn new(pool: PgPool) -> Self {
+impl<C: Change> Default for Coalesced<C> {
+    fn default() -> Self {
         Self {
-            pool,
             queues: Arc::default(),
             counts: Arc::default(),
         }
     }
+}
 
+impl<C: Change> Coalesced<C> {
     /// Changes asked for so far, and the transactions that applied them.
     pub fn counts(&self) -> (u64, u64) {
         (
@@ -90,7 +89,9 @@ impl<C: Change> Coalesced<C> {
         )
     }
 
-    async fn submit(&self, key: Key, request: C::Request) -> StoreResult<C::Answer> {
+    /// Queues `request`; the task that drains the room's queue applies it through `pool` (the
+    /// pool of whoever started that task).
+    async fn submit(&self, pool: &PgPool, key: Key, request: C::Request) -> StoreResult<C::Answer> {
         let (reply, answer) = oneshot::channel();
         // A room has a queue exactly while a task drains it.
         let first = {
@@ -100,12 +101,12 @@ impl<C: Change> Coalesced<C> {
             first
         };
         if first {
-            tokio::spawn(self.clone().drain(key));
+            tokio::spawn(self.clone().drain(pool.clone(), key));
         }
         answer.await.map_err(|_| sqlx::Error::PoolClosed)?
     }
 
-    async fn drain(self, key: Key) {
+    async fn drain(self, pool: PgPool, key: Key) {
         // Should this task end before its queue is empty (a panic, a runtime shutting down),
         // the guard drops the queue: its callers get an error instead of waiting forever.
         let mut guard = DrainGuard {
@@ -126,18 +127,18 @@ impl<C: Change> Coalesced<C> {
                 let n = queue.len().min(MAX_BATCH);
                 queue.drain(..n).collect()
             };
-            self.run(key, jobs).await;
+            self.run(&pool, key, jobs).await;
         }
         guard.done = true;
     }
 
-    async fn run(&self, key: Key, jobs: Vec<Job<C>>) {
+    async fn run(&self, pool: &PgPool, key: Key, jobs: Vec<Job<C>>) {
         let requests: Vec<C::Request> = jobs.iter().map(|j| j.request.clone()).collect();
         self.counts
             .changes
             .fetch_add(jobs.len() as u64, Ordering::Relaxed);
         self.counts.transactions.fetch_add(1, Ordering::Relaxed);
-        match C::apply(&self.pool, key, &requests).await {
+        match C::apply(pool, key, &requests).await {
             Ok(answers) => {
                 for (job, answer) in jobs.into_iter().zip(answers) {
                     let _ = job.reply.send(answer.map_err(Into::into));
@@ -151,7 +152,7 @@ impl<C: Change> Coalesced<C> {
             Err(_) => {
                 for job in jobs {
                     self.counts.transactions.fetch_add(1, Ordering::Relaxed);
-                    let alone = C::apply(&self.pool, key, std::slice::from_ref(&job.request));
+                    let alone = C::apply(pool, key, std::slice::from_ref(&job.request));
                     let answer = match alone.await {
                         Ok(mut one) => match one.pop() {
                             Some(answer) => answer.map_err(Into::into),
@@ -170,9 +171,8 @@ impl MemberAdds {
     /// Adds one (`single`) or several users to a room; the plan that was applied.
     pub async fn add(
         &self,
-        app: Uuid,
-        kind: RoomKind,
-        id: RoomId,
+        pool: &PgPool,
+        (app, kind, id): (Uuid, RoomKind, RoomId),
         names: Vec<Username>,
         single: bool,
         limits: &Limits,
@@ -182,7 +182,7 @@ impl MemberAdds {
             single,
             per_user_limit: limits.per_user(kind),
         };
-        self.submit((app, kind, id.get()), request).await
+        self.submit(pool, (app, kind, id.get()), request).await
     }
 }
 
@@ -190,14 +190,13 @@ impl MemberRemoves {
     /// Removes one (`single`) or several members of a room; per-user outcomes.
     pub async fn remove(
         &self,
-        app: Uuid,
-        kind: RoomKind,
-        id: RoomId,
+        pool: &PgPool,
+        (app, kind, id): (Uuid, RoomKind, RoomId),
         names: Vec<Username>,
         single: bool,
     ) -> StoreResult<Vec<Outcome>> {
         let request = RemoveRequest { names, single };
-        self.submit((app, kind, id.get()), request).await
+        self.submit(pool, (app, kind, id.get()), request).await
     }
 }
 

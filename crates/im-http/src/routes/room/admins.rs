@@ -21,7 +21,7 @@ pub async fn admins(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
     names_response(
         &req,
         &admin,
-        store::admins(&st.pool, admin.tenant.id, face.kind, id).await?,
+        store::admins(&st.pool(), admin.tenant.id, face.kind, id).await?,
     )
 }
 
@@ -47,7 +47,7 @@ pub async fn add_admin(
     let id = room_id(&req)?;
     let user = required_user(body.newadmin, "newadmin")?;
     store::set_admin(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         face.kind,
         id,
@@ -80,7 +80,7 @@ pub async fn remove_admin(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRe
     let face = face(&req);
     let id = room_id(&req)?;
     let user = path_user(&req, "oldadmin")?;
-    store::set_admin(&st.pool, admin.tenant.id, face.kind, id, &user, false, 0).await?;
+    store::set_admin(&st.pool(), admin.tenant.id, face.kind, id, &user, false, 0).await?;
     Ok(Envelope::new()
         .data(AdminResult {
             result: "success",

@@ -18,7 +18,7 @@ pub async fn announcement(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRe
     let st = state(&req)?;
     let face = face(&req);
     let id = room_id(&req)?;
-    let r = store::require(&st.pool, admin.tenant.id, face.kind, id).await?;
+    let r = store::require(&st.pool(), admin.tenant.id, face.kind, id).await?;
     Ok(Envelope::new()
         .data(AnnouncementData {
             announcement: r.announcement,
@@ -72,7 +72,7 @@ pub async fn set_announcement(
     if text.chars().count() > st.config.limits.announcement_chars {
         return Err(DomainError::forbidden("announce info length exceeds limit!").into());
     }
-    store::set_announcement(&st.pool, admin.tenant.id, face.kind, id, &text).await?;
+    store::set_announcement(&st.pool(), admin.tenant.id, face.kind, id, &text).await?;
     Ok(Envelope::new()
         .data(AnnouncementResult {
             id: id.to_string(),

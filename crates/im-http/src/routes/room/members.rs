@@ -36,7 +36,7 @@ pub async fn members(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRe
         let limit = q.int("limit", default_size, 1, max_size)?;
         let after = q.get("cursor").map(|c| cursor::decode(c, 1)).transpose()?;
         let (rows, more) = store::members_after(
-            &st.pool,
+            &st.pool(),
             admin.tenant.id,
             face.kind,
             id,
@@ -54,7 +54,7 @@ pub async fn members(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRe
     }
     let (offset, limit) = page_args(&q, default_size, max_size)?;
     let rows =
-        store::members_by_page(&st.pool, admin.tenant.id, face.kind, id, offset, limit).await?;
+        store::members_by_page(&st.pool(), admin.tenant.id, face.kind, id, offset, limit).await?;
     let data: Vec<Affiliation> = rows
         .into_iter()
         .map(|m| Affiliation::of(m.username, m.role))
@@ -83,9 +83,8 @@ pub async fn add_member(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResp
     let user = path_user(&req, "usernames")?;
     st.member_adds
         .add(
-            admin.tenant.id,
-            face.kind,
-            id,
+            &st.pool(),
+            (admin.tenant.id, face.kind, id),
             vec![user.clone()],
             true,
             &st.config.limits,
@@ -130,9 +129,8 @@ pub async fn add_members(
     let plan = st
         .member_adds
         .add(
-            admin.tenant.id,
-            face.kind,
-            id,
+            &st.pool(),
+            (admin.tenant.id, face.kind, id),
             names,
             false,
             &st.config.limits,
@@ -170,7 +168,7 @@ pub async fn remove_members(req: HttpRequest, admin: AppAdmin) -> ApiResult<Http
     )?;
     let outcomes = st
         .member_removes
-        .remove(admin.tenant.id, face.kind, id, names, single)
+        .remove(&st.pool(), (admin.tenant.id, face.kind, id), names, single)
         .await?;
     let mut res = results(outcomes, "remove_member", face.member_ids(id));
     let env = Envelope::new();

@@ -218,7 +218,7 @@ pub(crate) async fn rooms_page(
         .map(|c| crate::extract::cursor::decode(c, 1))
         .transpose()?;
     let (rows, more) = im_store::rooms::page(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         face(req).kind,
         after.map(|c| c[0]),
@@ -372,7 +372,7 @@ pub(crate) async fn room_details<T: serde::Serialize>(
     }
     let ids: Vec<RoomId> = parts.iter().filter_map(|p| RoomId::parse(p)).collect();
     let rooms = im_store::rooms::details(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         kind,
         &ids,

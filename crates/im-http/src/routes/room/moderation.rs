@@ -19,7 +19,7 @@ pub async fn mutes(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse>
     let st = state(&req)?;
     let face = face(&req);
     let id = room_id(&req)?;
-    let rows = store::mutes(&st.pool, admin.tenant.id, face.kind, id, now_ms()).await?;
+    let rows = store::mutes(&st.pool(), admin.tenant.id, face.kind, id, now_ms()).await?;
     let data: Vec<MuteEntry> = rows
         .into_iter()
         .map(|(user, expire)| MuteEntry {
@@ -62,7 +62,7 @@ pub async fn mute(
     )?;
     let duration = MuteDuration::parse(mute_millis(body.mute_duration)?)?;
     let (outcomes, expire) = store::mute(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         face.kind,
         id,
@@ -103,7 +103,8 @@ pub async fn unmute(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
         st.config.limits.batch_add,
         "removeMute member size more than max limit",
     )?;
-    let lifted = store::unmute(&st.pool, admin.tenant.id, face.kind, id, &names, now_ms()).await?;
+    let lifted =
+        store::unmute(&st.pool(), admin.tenant.id, face.kind, id, &names, now_ms()).await?;
     let data: Vec<MuteEntry> = lifted
         .into_iter()
         .map(|(name, was)| MuteEntry {
@@ -146,7 +147,7 @@ async fn set_ban(req: HttpRequest, admin: AppAdmin, on: bool) -> ApiResult<HttpR
     let st = state(&req)?;
     let face = face(&req);
     let id = room_id(&req)?;
-    store::set_muted_all(&st.pool, admin.tenant.id, face.kind, id, on).await?;
+    store::set_muted_all(&st.pool(), admin.tenant.id, face.kind, id, on).await?;
     // The hosted service answers a chatroom's POST with action "put" (a group's with "post").
     let action = match (on, face.kind) {
         (false, _) => "delete",
@@ -195,7 +196,7 @@ async fn list_names(req: HttpRequest, admin: AppAdmin, list: NameList) -> ApiRes
     let st = state(&req)?;
     let face = face(&req);
     let id = room_id(&req)?;
-    let names = store::names(&st.pool, admin.tenant.id, face.kind, id, list).await?;
+    let names = store::names(&st.pool(), admin.tenant.id, face.kind, id, list).await?;
     names_response(&req, &admin, names)
 }
 
@@ -210,7 +211,7 @@ async fn list_add_one(
     let id = room_id(&req)?;
     let user = path_user(&req, "usernames")?;
     let outcomes = store::add_to_list(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         face.kind,
         id,
@@ -235,7 +236,7 @@ async fn list_add_many(
     let id = room_id(&req)?;
     let names = body_names(body.usernames, st.config.limits.batch_add, too_many)?;
     let outcomes = store::add_to_list(
-        &st.pool,
+        &st.pool(),
         admin.tenant.id,
         face.kind,
         id,
@@ -317,7 +318,8 @@ pub async fn unblock(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpRespons
         st.config.limits.batch_add,
         "removeBlacklist: list size more than max limit",
     )?;
-    let outcomes = store::unblock(&st.pool, admin.tenant.id, face.kind, id, &names, single).await?;
+    let outcomes =
+        store::unblock(&st.pool(), admin.tenant.id, face.kind, id, &names, single).await?;
     if single {
         return one_result(&req, &admin, outcomes, "remove_blocks", id);
     }
@@ -402,7 +404,7 @@ pub async fn whitelist_remove(req: HttpRequest, admin: AppAdmin) -> ApiResult<Ht
         "removeWhitelist size is more than max limit",
     )?;
     let outcomes =
-        store::whitelist_remove(&st.pool, admin.tenant.id, face.kind, id, &names).await?;
+        store::whitelist_remove(&st.pool(), admin.tenant.id, face.kind, id, &names).await?;
     Ok(Envelope::new()
         .data(results(
             outcomes,
