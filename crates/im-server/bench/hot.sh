@@ -6,15 +6,17 @@
 # From the project root, with PostgreSQL on 127.0.0.1:5432 and wrk installed (see groups.sh for
 # PERF_DIR). Builds the release binary, starts it on a throwaway database, then:
 #   - 60 users through the API (u0..u59), 300000 inserted in SQL (pu1..pu300000: argon2 through
-#     the API would take minutes); chatrooms of 100 and 1000 members, an empty busy one and an
-#     empty one to fill; `analyze`, and no other analyze for the rest of the run: autovacuum is
-#     turned off on the membership and user tables of the throwaway database, and so is the
-#     server's own statistics keeper (which analyzes when the cluster's autovacuum is off);
+#     the API would take minutes); chatrooms of 100 and 1000 members, an empty busy one, an
+#     empty one to fill and an empty one for the single client; `analyze`, and no other analyze
+#     for the rest of the run: autovacuum is turned off on the membership and user tables of the
+#     throwaway database, and so is the server's own statistics keeper (which analyzes when the
+#     cluster's autovacuum is off);
 #   - wrk (1 thread, 32 connections, SECONDS_PER_RUN each, default 5): a user, a client-credentials
 #     token (same secret, so cached), details of the 100-member room, a member page of the
 #     1000-member one in both forms (`version=v3&limit=100`, `pagenum=1&pagesize=10`);
 #   - writes to the busy room, 32 connections on that one room: add one, a batch add of 60,
-#     remove one; then one connection alone: add one, a batch of 60, and the ratio of their p50;
+#     remove one; then one connection alone on its own room: add one, a batch of 60, and the
+#     ratio of their p50;
 #   - a room filled with 50000 members through the API in batches of 60 (fill time printed),
 #     measured right after, on the statistics of the setup (what a room that grows faster than
 #     autovacuum analyzes sees): member page, add one, remove one;
@@ -39,7 +41,8 @@ def room(maxusers, first=1, last=0):
         b.call("POST", f"/chatrooms/{rid}/users", {"usernames": [f"pu{j}" for j in range(i, min(i + 60, last + 1))]})
     return rid
 print(f"TOKEN={b.token} APPUUID={b.app} R100={room(1000, 298901, 298999)} "
-      f"R1000={room(2000, 299001, 299999)} BUSY={room(200000)} FRESH={room(200000)}")
+      f"R1000={room(2000, 299001, 299999)} BUSY={room(200000)} FRESH={room(200000)} "
+      f"ALONE={room(200000)}")
 PY
 ) || { echo "setup failed"; tail "$LOG"; exit 3; }
 eval "$SETUP"
@@ -62,9 +65,9 @@ out=$(script add_one_busy seq_from.lua METHOD=POST ROOM_PATH="$P/$BUSY" START=10
 from=$((100001 + $(total "$out") + 40))
 script batch_60_busy batch_from.lua ROOM_PATH="$P/$BUSY" START=$from
 script remove_one_busy seq_from.lua METHOD=DELETE ROOM_PATH="$P/$BUSY" START=100001
-# One client alone on the busy room: what one add and one batch of 60 cost by themselves.
-one=$(CONNS=1 script add_one_alone seq_from.lua METHOD=POST ROOM_PATH="$P/$BUSY" START=200001); echo "$one"
-batch=$(CONNS=1 script batch_60_alone batch_from.lua ROOM_PATH="$P/$BUSY" START=205001); echo "$batch"
+# One client alone on a room of its own: what one add and one batch of 60 cost by themselves.
+one=$(CONNS=1 script add_one_alone seq_from.lua METHOD=POST ROOM_PATH="$P/$ALONE" START=1); echo "$one"
+batch=$(CONNS=1 script batch_60_alone batch_from.lua ROOM_PATH="$P/$ALONE" START=$((1 + $(total "$one") + 40))); echo "$batch"
 p50() { sed -nE 's/.*p50_ms=([0-9.]+).*/\1/p' <<<"$1"; }
 echo "batch_60_over_add_one_alone p50_ratio=$(python3 -c "print(round($(p50 "$batch") / $(p50 "$one"), 2))")"
 # A room of 50000 just filled, on the setup's statistics.
