@@ -23,6 +23,32 @@ pub struct Thread {
     pub joined_at: DateTime<Utc>,
 }
 
+/// A [`Thread`] read under an outer join: all of it, or none of it.
+#[derive(FromRow)]
+struct ThreadRow {
+    id: Option<i64>,
+    name: Option<String>,
+    owner: Option<String>,
+    msg_id: Option<String>,
+    group_id: Option<i64>,
+    created_at: Option<DateTime<Utc>>,
+    joined_at: Option<DateTime<Utc>>,
+}
+
+impl From<ThreadRow> for Option<Thread> {
+    fn from(r: ThreadRow) -> Self {
+        Some(Thread {
+            id: r.id?,
+            name: r.name?,
+            owner: r.owner?,
+            msg_id: r.msg_id?,
+            group_id: r.group_id?,
+            created_at: r.created_at?,
+            joined_at: r.joined_at?,
+        })
+    }
+}
+
 const KIND: RoomKind = RoomKind::Thread;
 
 const THREAD_COLUMNS: &str =
@@ -243,29 +269,37 @@ pub async fn threads_page(
             return Ok(crate::split_page(rows, limit));
         }
     };
-    if crate::users::get(pool, app, user.as_str()).await?.is_none() {
-        return Err(room::user_not_found(user.as_str()).into());
-    }
-    if let Some(g) = group {
-        require(pool, app, RoomKind::Group, g).await?;
-    }
     let which = if group.is_some() {
         "m.parent_id = $6"
     } else {
         "m.kind = 'thread' and $6::bigint is null"
     };
-    // The page is cut from the index alone, then only its threads are read. The time is clamped
-    // so that the interval arithmetic stays in range for any cursor.
-    let rows = sqlx::query_as::<_, Thread>(&format!(
-        "with page as materialized (
-             select m.room_id, m.joined_at from room_members m
-              where m.app = $1 and m.username = $5 and {which}
-                and (m.joined_at, m.room_id) {cmp}
-                    (timestamptz 'epoch' + $4 * interval '1 microsecond', $3)
-              order by m.joined_at {dir}, m.room_id {dir} limit $2)
-         select {THREAD_COLUMNS}, p.joined_at from page p
-           join rooms r on r.app = $1 and r.id = p.room_id
-          order by p.joined_at {dir}, p.room_id {dir}"
+    // One statement: whether the user (and the group) exist, and the page under that probe. The
+    // page is cut from the index alone, then only its threads are read. The time is clamped so
+    // that the interval arithmetic stays in range for any cursor.
+    #[derive(FromRow)]
+    struct Row {
+        user_found: bool,
+        group_found: bool,
+        #[sqlx(flatten)]
+        thread: ThreadRow,
+    }
+    let rows = sqlx::query_as::<_, Row>(&format!(
+        "select f.user_found, f.group_found, t.*
+           from (select exists (select 1 from users where app = $1 and username = $5) as user_found,
+                        ($6::bigint is null
+                         or exists (select 1 from rooms
+                                     where app = $1 and kind = 'group' and id = $6)) as group_found) f
+           left join lateral (
+               select {THREAD_COLUMNS}, p.joined_at
+                 from (select m.room_id, m.joined_at from room_members m
+                        where m.app = $1 and m.username = $5 and {which}
+                          and (m.joined_at, m.room_id) {cmp}
+                              (timestamptz 'epoch' + $4 * interval '1 microsecond', $3)
+                        order by m.joined_at {dir}, m.room_id {dir} limit $2) p
+                 join rooms r on r.app = $1 and r.id = p.room_id) t
+             on f.user_found and f.group_found
+          order by t.joined_at {dir}, t.id {dir}"
     ))
     .bind(app)
     .bind(limit + 1)
@@ -275,5 +309,15 @@ pub async fn threads_page(
     .bind(group.map(RoomId::get))
     .fetch_all(pool)
     .await?;
+    match rows.first() {
+        Some(r) if !r.user_found => return Err(room::user_not_found(user.as_str()).into()),
+        Some(r) if !r.group_found => {
+            if let Some(g) = group {
+                return Err(room::not_found(RoomKind::Group, g).into());
+            }
+        }
+        _ => {}
+    }
+    let rows: Vec<Thread> = rows.into_iter().filter_map(|r| r.thread.into()).collect();
     Ok(crate::split_page(rows, limit))
 }
