@@ -309,14 +309,13 @@ pub async fn threads_page(
     .bind(group.map(RoomId::get))
     .fetch_all(pool)
     .await?;
-    match rows.first() {
-        Some(r) if !r.user_found => return Err(room::user_not_found(user.as_str()).into()),
-        Some(r) if !r.group_found => {
-            if let Some(g) = group {
-                return Err(room::not_found(RoomKind::Group, g).into());
-            }
+    if let Some(r) = rows.first() {
+        if !r.user_found {
+            return Err(room::user_not_found(user.as_str()).into());
         }
-        _ => {}
+        if let (false, Some(g)) = (r.group_found, group) {
+            return Err(room::not_found(RoomKind::Group, g).into());
+        }
     }
     let rows: Vec<Thread> = rows.into_iter().filter_map(|r| r.thread.into()).collect();
     Ok(crate::split_page(rows, limit))
