@@ -56,6 +56,40 @@ async fn the_member_list_pages_by_pagenum_owner_first_then_join_order(kind: Kind
 }
 both_kinds!(the_member_list_pages_by_pagenum_owner_first_then_join_order);
 
+/// Pages in the back half of a room are counted from its last member backwards: every page
+/// number, at every page size, must still cut the same list as the cursor walk, also once
+/// removals have left gaps in the join order.
+async fn every_page_by_number_cuts_the_same_list_from_either_end(kind: Kind, pool: PgPool) {
+    let names = many("p", 22);
+    let (app, id) = kind.start(pool, "olga", &refs(&names)).await;
+    let r = kind.remove(&app, &id, "p3,p10,p17").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let (_, all) = walk_cursor(&app, &kind.at(&id, "/users?version=v3&limit=50"), None).await;
+    assert_eq!(all.len(), 20);
+    assert_eq!(all[0], "olga");
+    for size in [1, 3, 7, 20] {
+        let mut cut = Vec::new();
+        for pagenum in 1..=all.len().div_ceil(size) + 1 {
+            let q = format!("/users?pagenum={pagenum}&pagesize={size}");
+            let r = app.get(&kind.at(&id, &q)).await;
+            let b = assert_envelope(&r, "get");
+            let page: Vec<String> = b["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m.as_object().unwrap().values().next().unwrap())
+                .map(|n| n.as_str().unwrap().to_owned())
+                .collect();
+            let want = &all[((pagenum - 1) * size).min(all.len())..(pagenum * size).min(all.len())];
+            assert_eq!(page, want, "pagenum {pagenum}, pagesize {size}");
+            assert_eq!(b["count"], page.len());
+            cut.extend(page);
+        }
+        assert_eq!(cut, all, "pagesize {size}");
+    }
+}
+both_kinds!(every_page_by_number_cuts_the_same_list_from_either_end);
+
 async fn the_member_list_has_a_default_and_a_largest_page(kind: Kind, pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let names = many("m", 105);

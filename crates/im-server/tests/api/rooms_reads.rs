@@ -112,6 +112,48 @@ async fn the_rooms_of_an_unknown_user_are_404_and_of_a_loner_none(kind: Kind, po
 }
 both_kinds!(the_rooms_of_an_unknown_user_are_404_and_of_a_loner_none);
 
+/// A page of a user's rooms in the back half of the list is counted from the oldest join: every
+/// page number, at every page size, must still cut the newest-first list, also after the user
+/// left some rooms.
+async fn every_page_of_a_users_rooms_cuts_the_same_list_from_either_end(kind: Kind, pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.register(&["olga", "busy"]).await;
+    let mut ids = Vec::new();
+    for _ in 0..13 {
+        ids.push(kind.room(&app, "olga", &["busy"]).await);
+    }
+    for gone in [ids.remove(4), ids.remove(9)] {
+        assert_eq!(kind.remove(&app, &gone, "busy").await.status, 200);
+    }
+    ids.reverse();
+    let page = |pagenum: usize, size: usize| {
+        let app = &app;
+        async move {
+            let (path, key, list) = if kind.is_group() {
+                ("/chatgroups/users/busy", "groupId", "entities")
+            } else {
+                ("/users/busy/joined_chatrooms", "id", "data")
+            };
+            let r = app
+                .get(&format!("{path}?pagenum={pagenum}&pagesize={size}"))
+                .await;
+            ids_of(&assert_envelope(&r, "get")[list], key)
+        }
+    };
+    assert_eq!(page(1, 20).await, ids);
+    for size in [1, 2, 4, 7, 11] {
+        let mut cut = Vec::new();
+        for pagenum in 1..=ids.len().div_ceil(size) + 1 {
+            let got = page(pagenum, size).await;
+            let want = &ids[((pagenum - 1) * size).min(ids.len())..(pagenum * size).min(ids.len())];
+            assert_eq!(got, want, "pagenum {pagenum}, pagesize {size}");
+            cut.extend(got);
+        }
+        assert_eq!(cut, ids, "pagesize {size}");
+    }
+}
+both_kinds!(every_page_of_a_users_rooms_cuts_the_same_list_from_either_end);
+
 // ---- details ----
 
 async fn details_of_several_ids_accept_a_raw_or_encoded_comma(kind: Kind, pool: PgPool) {

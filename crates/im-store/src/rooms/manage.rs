@@ -263,13 +263,24 @@ pub async fn joined(
     {
         return Err(room::user_not_found(username.as_str()).into());
     }
-    // The page is cut from the index alone, then only its rooms are read.
+    // The page is cut from the index alone, then only its rooms are read. A page in the back
+    // half of the list is counted from the oldest join forwards: the user's counter, read in the
+    // same snapshot, is exactly their rows of this kind, so no page skips more than half of them.
     Ok(sqlx::query_as::<_, Room>(&format!(
-        "with page as materialized (
-             select room_id, joined_at from room_members
-              where app = $1 and username = $2 and kind = $3
-              order by joined_at desc, room_id desc
-              offset $4 limit $5)
+        "with c as materialized (
+             select coalesce((select n::bigint from user_room_counts
+                               where app = $1 and username = $2 and kind = $3), 0) as n),
+         page as materialized (
+             (select room_id, joined_at from room_members
+               where app = $1 and username = $2 and kind = $3 and $4 <= (select n from c) / 2
+               order by joined_at desc, room_id desc
+               offset $4 limit $5)
+             union all
+             (select room_id, joined_at from room_members
+               where app = $1 and username = $2 and kind = $3 and $4 > (select n from c) / 2
+               order by joined_at, room_id
+               offset greatest((select n from c) - $4 - $5, 0)
+               limit greatest(least($5, (select n from c) - $4), 0)))
          select {} from page p
            join rooms r on r.app = $1 and r.id = p.room_id
           order by p.joined_at desc, p.room_id desc",

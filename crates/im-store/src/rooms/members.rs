@@ -40,10 +40,11 @@ pub async fn members_after(
 /// room exists, in one statement: a room with no member in the page gives one row without a
 /// member; an unknown room gives none, and is answered with `service_resource_not_found`.
 ///
-/// The skipped members are counted on the `(app, room_id, pos)` index alone (an index-only scan
-/// once the table is vacuumed) to find where the page starts; only the page's own rows are read
-/// from the table. A deep legacy page (`pagenum`) of a big room costs a fifth of a plain
-/// `offset` over the rows.
+/// Where the page starts is found on the `(app, room_id, pos)` index alone (an index-only scan
+/// once the table is vacuumed), and only the page's own rows are read from the table. A page by
+/// number (`after` < 0) in the back half of the room counts its way from the last member
+/// backwards: the room's `member_count`, read in the same snapshot, is exactly its rows. So the
+/// last page of a big room costs what the first does, and no page skips more than half the room.
 async fn page(
     pool: &PgPool,
     app: Uuid,
@@ -61,13 +62,21 @@ async fn page(
     }
     let rows = sqlx::query_as::<_, Row>(
         "select m.username, m.role, m.pos
-           from (select 1 from rooms where app = $1 and kind = $2 and id = $3 limit 1) r
+           from (select member_count::bigint as n from rooms
+                  where app = $1 and kind = $2 and id = $3 limit 1) r
            left join lateral (
                select username, role, pos from room_members
                 where app = $1 and room_id = $3
-                  and pos >= (select pos from room_members
-                               where app = $1 and room_id = $3 and pos > $4
-                               order by pos offset $5 limit 1)
+                  and pos >= case
+                      when $4 >= 0 or $5 <= r.n / 2 then
+                          (select pos from room_members
+                            where app = $1 and room_id = $3 and pos > $4
+                            order by pos offset $5 limit 1)
+                      when $5 < r.n then
+                          (select pos from room_members
+                            where app = $1 and room_id = $3 and pos > $4
+                            order by pos desc offset r.n - 1 - $5 limit 1)
+                      end
                 order by pos limit $6) m
              on true
           order by m.pos",
