@@ -10,8 +10,8 @@
 #   - a group of 1000 and one of 100000 members, filled with batch adds of 60 (fill time printed);
 #   - `hub` in 10000 groups;
 #   - wrk (1 thread, 32 connections) on member pages (both forms, first and deep), details, the
-#     user's joined groups (first and last page), the deep pages again after a vacuum, add one,
-#     remove one, a batch of 60;
+#     user's joined groups (first and last page), the middle pages before and after a vacuum,
+#     add one, remove one, a batch of 60;
 #   - the ceilings, and each figure's ratio to the closest one.
 D=${1:-8}
 PERF=$(cd "${2:-../shared/perf}" && pwd)
@@ -37,11 +37,14 @@ for size in 1000 100000; do
 done
 run joined_first_of_10000 "$BASE/users/hub/joined_chatgroups?pagenum=1&pagesize=20"
 run joined_last_of_10000 "$BASE/users/hub/joined_chatgroups?pagenum=500&pagesize=20"
-# The same deep pages once a vacuum has marked the freshly written pages all-visible (as
-# autovacuum soon does), so that their skipped entries are counted on the index alone.
+# Pages by number are counted from the nearer end of the list: the middle page is the dearest.
+run page_legacy_middle_100000 "$G/$G100K/users?pagenum=500&pagesize=100"
+run joined_middle_of_10000 "$BASE/users/hub/joined_chatgroups?pagenum=250&pagesize=20"
+# The same once a vacuum has marked the freshly written pages all-visible (as autovacuum soon
+# does), so that the skipped entries are counted on the index alone.
 psql -q "$DATABASE_URL" -c "vacuum room_members" >/dev/null
-run page_legacy_deep_vacuumed_100000 "$G/$G100K/users?pagenum=1000&pagesize=100"
-run joined_last_vacuumed_of_10000 "$BASE/users/hub/joined_chatgroups?pagenum=500&pagesize=20"
+run page_legacy_middle_vacuumed_100000 "$G/$G100K/users?pagenum=500&pagesize=100"
+run joined_middle_vacuumed_of_10000 "$BASE/users/hub/joined_chatgroups?pagenum=250&pagesize=20"
 script add_one_1000 seq_from.lua METHOD=POST ROOM_PATH="$P/$G1K" START=160000
 script add_one_100000 seq_from.lua METHOD=POST ROOM_PATH="$P/$G100K" START=100000
 script remove_one_1000 seq_from.lua METHOD=DELETE ROOM_PATH="$P/$G1K" START=160000

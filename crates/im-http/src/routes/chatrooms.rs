@@ -328,7 +328,7 @@ pub async fn joined(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRes
     } else {
         page_args(&q, 1000, 1000)?
     };
-    let rooms = store::joined(&st.pool(), admin.tenant.id, KIND, &user, offset, limit).await?;
+    let (rooms, _) = store::joined(&st.pool(), admin.tenant.id, KIND, &user, offset, limit).await?;
     let data: Vec<JoinedChatroom> = rooms
         .into_iter()
         .map(|r| JoinedChatroom {

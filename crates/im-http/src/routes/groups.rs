@@ -386,7 +386,7 @@ pub async fn joined(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRes
     let user = path_user(&req, "username")?;
     let pagenum = q.int("pagenum", 1, 1, i64::from(i32::MAX))?;
     let pagesize = q.int("pagesize", 10, 1, 20)?;
-    let rows = store::joined(
+    let (rows, total) = store::joined(
         &st.pool(),
         admin.tenant.id,
         KIND,
@@ -395,7 +395,6 @@ pub async fn joined(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRes
         pagesize,
     )
     .await?;
-    let total = store::joined_count(&st.pool(), admin.tenant.id, KIND, &user).await?;
     let names: Vec<JoinedGroupName> = rows
         .iter()
         .map(|r| JoinedGroupName {

@@ -202,24 +202,6 @@ pub async fn page(
     Ok(crate::split_page(rows, limit))
 }
 
-/// How many rooms of this kind a user is in.
-pub async fn joined_count(
-    pool: &PgPool,
-    app: Uuid,
-    kind: RoomKind,
-    username: &Username,
-) -> StoreResult<i64> {
-    Ok(sqlx::query_scalar(
-        "select coalesce((select n::bigint from user_room_counts
-                            where app = $1 and username = $2 and kind = $3), 0)",
-    )
-    .bind(app)
-    .bind(username.as_str())
-    .bind(kind.as_str())
-    .fetch_one(pool)
-    .await?)
-}
-
 /// Whether an existing user is a member of an existing room.
 pub async fn is_member(
     pool: &PgPool,
@@ -248,7 +230,7 @@ pub async fn is_member(
     Ok(member)
 }
 
-/// The rooms a user is in, newest join first.
+/// A page of the rooms a user is in, newest join first, and how many they are in: one statement.
 pub async fn joined(
     pool: &PgPool,
     app: Uuid,
@@ -256,34 +238,31 @@ pub async fn joined(
     username: &Username,
     offset: i64,
     limit: i64,
-) -> StoreResult<Vec<Room>> {
-    if crate::users::get(pool, app, username.as_str())
-        .await?
-        .is_none()
-    {
-        return Err(room::user_not_found(username.as_str()).into());
-    }
+) -> StoreResult<(Vec<Room>, i64)> {
+    // An unknown user gives no row; a user with no room in the page gives one without a room.
     // The page is cut from the index alone, then only its rooms are read. A page in the back
     // half of the list is counted from the oldest join forwards: the user's counter, read in the
     // same snapshot, is exactly their rows of this kind, so no page skips more than half of them.
-    Ok(sqlx::query_as::<_, Room>(&format!(
-        "with c as materialized (
+    let rows = sqlx::query_as::<_, JoinedRow>(&format!(
+        "with u as materialized (
              select coalesce((select n::bigint from user_room_counts
-                               where app = $1 and username = $2 and kind = $3), 0) as n),
+                               where app = $1 and username = $2 and kind = $3), 0) as n
+               from users where app = $1 and username = $2),
          page as materialized (
              (select room_id, joined_at from room_members
-               where app = $1 and username = $2 and kind = $3 and $4 <= (select n from c) / 2
+               where app = $1 and username = $2 and kind = $3 and $4 <= (select n from u) / 2
                order by joined_at desc, room_id desc
                offset $4 limit $5)
              union all
              (select room_id, joined_at from room_members
-               where app = $1 and username = $2 and kind = $3 and $4 > (select n from c) / 2
+               where app = $1 and username = $2 and kind = $3 and $4 > (select n from u) / 2
                order by joined_at, room_id
-               offset greatest((select n from c) - $4 - $5, 0)
-               limit greatest(least($5, (select n from c) - $4), 0)))
-         select {} from page p
-           join rooms r on r.app = $1 and r.id = p.room_id
-          order by p.joined_at desc, p.room_id desc",
+               offset greatest((select n from u) - $4 - $5, 0)
+               limit greatest(least($5, (select n from u) - $4), 0)))
+         select u.n as total, x.*
+           from u left join (select {}, p.joined_at as page_joined_at from page p
+                               join rooms r on r.app = $1 and r.id = p.room_id) x on true
+          order by x.page_joined_at desc, x.id desc",
         columns_of("r")
     ))
     .bind(app)
@@ -292,7 +271,28 @@ pub async fn joined(
     .bind(offset)
     .bind(limit)
     .fetch_all(pool)
-    .await?)
+    .await?;
+    let Some(total) = rows.first().map(|r| r.total) else {
+        return Err(room::user_not_found(username.as_str()).into());
+    };
+    Ok((rows.into_iter().filter_map(|r| r.room).collect(), total))
+}
+
+/// A row of [`joined`]: the user's count, and a room of the page unless the page is empty.
+struct JoinedRow {
+    total: i64,
+    room: Option<Room>,
+}
+
+impl<'r> FromRow<'r, sqlx::postgres::PgRow> for JoinedRow {
+    fn from_row(row: &'r sqlx::postgres::PgRow) -> sqlx::Result<Self> {
+        use sqlx::Row;
+        let id: Option<i64> = row.try_get("id")?;
+        Ok(Self {
+            total: row.try_get("total")?,
+            room: id.map(|_| Room::from_row(row)).transpose()?,
+        })
+    }
 }
 
 /// What an update may change.
