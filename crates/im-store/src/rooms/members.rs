@@ -40,7 +40,8 @@ pub async fn members_after(
 /// room exists, in one statement: a room with no member in the page gives one row without a
 /// member; an unknown room gives none, and is answered with `service_resource_not_found`.
 ///
-/// Where the page starts is found on the `(app, room_id, pos)` index alone (an index-only scan
+/// A page that skips nothing (every cursor page, the first page by number) starts right after
+/// `after`. Otherwise where the page starts is found on the `(app, room_id, pos)` index alone (an index-only scan
 /// once the table is vacuumed), and only the page's own rows are read from the table. A page by
 /// number (`after` < 0) in the back half of the room counts its way from the last member
 /// backwards: the room's `member_count`, read in the same snapshot, is exactly its rows. So the
@@ -68,6 +69,7 @@ async fn page(
                select username, role, pos from room_members
                 where app = $1 and room_id = $3
                   and pos >= case
+                      when $5 = 0 then $4 + 1
                       when $4 >= 0 or $5 <= r.n / 2 then
                           (select pos from room_members
                             where app = $1 and room_id = $3 and pos > $4
