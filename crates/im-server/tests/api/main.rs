@@ -25,6 +25,7 @@ mod rooms_members;
 mod rooms_moderation;
 mod rooms_mutes;
 mod rooms_reads;
+mod stale_statistics;
 mod threads;
 mod threads_cascades;
 mod tokens;

@@ -67,16 +67,16 @@ async fn page(
                   where app = $1 and kind = $2 and id = $3 limit 1) r
            left join lateral (
                select username, role, pos from room_members
-                where app = $1 and room_id = $3
+                where app = $1 and room_id = $3 and pos >= 0
                   and pos >= case
                       when $5 = 0 then $4 + 1
                       when $4 >= 0 or $5 <= r.n / 2 then
                           (select pos from room_members
-                            where app = $1 and room_id = $3 and pos > $4
+                            where app = $1 and room_id = $3 and pos >= 0 and pos > $4
                             order by pos offset $5 limit 1)
                       when $5 < r.n then
                           (select pos from room_members
-                            where app = $1 and room_id = $3 and pos > $4
+                            where app = $1 and room_id = $3 and pos >= 0 and pos > $4
                             order by pos desc offset r.n - 1 - $5 limit 1)
                       end
                 order by pos limit $6) m

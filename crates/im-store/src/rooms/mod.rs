@@ -11,9 +11,11 @@
 //! user locks the user before its rooms. So no two transactions can wait on each other in a
 //! cycle, and a user being deleted cannot gain a membership meanwhile.
 //!
-//! Queries are written so that the planner picks the right index even before the tables have
-//! statistics (a fresh database, or autovacuum off): ordered member reads carry `pos >= 0`, a
-//! range on the `(app, room_id, pos)` index.
+//! Queries are written so that the planner picks the right index whatever the statistics say (a
+//! fresh database, a room filling faster than autovacuum analyzes, autovacuum off): the
+//! `(app, room_id, pos)` index is partial on `pos >= 0`, so ordered member reads must say
+//! `pos >= 0` to use it, and a lookup of one member by name can only take the primary key.
+//! Connections run with sequential scans off (see `crate::session_options`).
 
 use crate::error::{StoreError, StoreResult};
 use chrono::{DateTime, Utc};
