@@ -156,6 +156,28 @@ both_kinds!(every_page_of_a_users_rooms_cuts_the_same_list_from_either_end);
 
 // ---- details ----
 
+async fn details_show_the_first_members_up_to_the_configured_number(kind: Kind, pool: PgPool) {
+    let app = TestApp::spawn_with(pool, |s| s.limits.details_affiliations = 3).await;
+    let id = kind
+        .setup(&app, "olga", &["zed", "amy", "kim", "bob"])
+        .await;
+    let small = kind.setup(&app, "ann", &["cy"]).await;
+    let first = json!([{"owner": "olga"}, {"member": "zed"}, {"member": "amy"}]);
+    // One id, and the same rooms among several ids (a statement of their own).
+    let one = kind.details(&app, &id).await;
+    assert_eq!(one["affiliations"], first);
+    assert_eq!(one["affiliations_count"], 5);
+    let r = app.get(&kind.path(&format!("/{small},{id}"))).await;
+    let data = assert_envelope(&r, "get")["data"].clone();
+    assert_eq!(
+        data[0]["affiliations"],
+        json!([{"owner": "ann"}, {"member": "cy"}])
+    );
+    assert_eq!(data[1]["affiliations"], first);
+    assert_eq!(data[1]["affiliations_count"], 5);
+}
+both_kinds!(details_show_the_first_members_up_to_the_configured_number);
+
 async fn details_of_several_ids_accept_a_raw_or_encoded_comma(kind: Kind, pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     app.register(&["olga", "amy", "bob"]).await;

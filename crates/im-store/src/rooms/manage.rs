@@ -146,6 +146,12 @@ pub struct RoomWithMembers {
 /// Rooms by id, in the order asked, skipping those that do not exist, each with its first
 /// `limit` members: one statement, its lookups per id (`limit 1`) so that no plan scans all
 /// rooms.
+///
+/// One room (`GET /chatrooms/{id}`, the common case) has a statement of its own, whose generic
+/// plan costs what a custom one does, so that each connection plans it once: with a list of ids
+/// the generic plan guesses ten of them, and PostgreSQL would plan the statement afresh on every
+/// call. The member limit is the configured number, written into the statement, so that a
+/// generic plan knows it and reads the position index in order rather than sorting a big room.
 pub async fn details(
     pool: &PgPool,
     app: Uuid,
@@ -153,27 +159,34 @@ pub async fn details(
     ids: &[RoomId],
     limit: i64,
 ) -> StoreResult<Vec<RoomWithMembers>> {
-    let ids: Vec<i64> = ids.iter().map(|i| i.get()).collect();
-    Ok(sqlx::query_as::<_, RoomWithMembers>(&format!(
-        "select {}, m.names, m.roles
-           from unnest($3::bigint[]) with ordinality as q(id, ord)
-          cross join lateral (select * from rooms
-                               where app = $1 and kind = $2 and id = q.id limit 1) r
-          cross join lateral (
+    let members = format!(
+        "cross join lateral (
               select coalesce(array_agg(p.username order by p.pos), '{{}}') as names,
                      coalesce(array_agg(p.role order by p.pos), '{{}}') as roles
                 from (select username, role, pos from room_members
                        where app = $1 and room_id = r.id and pos >= 0
-                       order by pos limit $4) p) m
-          order by q.ord",
-        columns_of("r")
-    ))
-    .bind(app)
-    .bind(kind.as_str())
-    .bind(&ids)
-    .bind(limit)
-    .fetch_all(pool)
-    .await?)
+                       order by pos limit {}) p) m",
+        limit.max(0)
+    );
+    let columns = columns_of("r");
+    let one = ids.len() == 1;
+    let rooms = if one {
+        "(select * from rooms where app = $1 and kind = $2 and id = $3 limit 1) r"
+    } else {
+        "unnest($3::bigint[]) with ordinality as q(id, ord)
+         cross join lateral (select * from rooms
+                              where app = $1 and kind = $2 and id = q.id limit 1) r"
+    };
+    let order = if one { "" } else { "order by q.ord" };
+    let sql = format!("select {columns}, m.names, m.roles from {rooms} {members} {order}");
+    let query = sqlx::query_as::<_, RoomWithMembers>(&sql)
+        .bind(app)
+        .bind(kind.as_str());
+    let query = match ids {
+        [id] => query.bind(id.get()),
+        _ => query.bind(ids.iter().map(|i| i.get()).collect::<Vec<i64>>()),
+    };
+    Ok(query.fetch_all(pool).await?)
 }
 
 /// One page of rooms after the keyset position `after`, oldest first (or newest first), and
