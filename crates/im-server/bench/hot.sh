@@ -8,9 +8,9 @@
 #   - 60 users through the API (u0..u59), 300000 inserted in SQL (pu1..pu300000: argon2 through
 #     the API would take minutes); chatrooms of 100 and 1000 members, an empty busy one, an
 #     empty one to fill and an empty one for the single client, and 5000 other rooms (SQL);
-#     `analyze`, and no other analyze for the rest of the run: autovacuum is turned off on the membership and user tables of the
-#     throwaway database, and so is the server's own statistics keeper (which analyzes when the
-#     cluster's autovacuum is off);
+#     `analyze`, and no other analyze for the rest of the run: autovacuum is turned off on the
+#     membership and user tables of the throwaway database, and so is the server's own
+#     statistics keeper (which analyzes when the cluster's autovacuum is off);
 #   - wrk (1 thread, 32 connections, SECONDS_PER_RUN each, default 5): a user, a client-credentials
 #     token (same secret, so cached), details of the 100-member room, a member page of the
 #     1000-member one in both forms (`version=v3&limit=100`, `pagenum=1&pagesize=10`);
