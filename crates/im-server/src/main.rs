@@ -71,8 +71,9 @@ enum AppCommand {
 }
 
 /// mimalloc: each request's many small allocations cost less than with the system allocator
-/// (about 11% fewer instructions per request on `GET /users/{u}`, counted by callgrind). It is built to commit memory lazily
-/// (`.cargo/config.toml`), which keeps resident memory near the system allocator's.
+/// (about 11% fewer instructions per request on `GET /users/{u}`, counted by callgrind). It is
+/// built to commit memory lazily (`.cargo/config.toml`), which keeps resident memory near the
+/// system allocator's.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

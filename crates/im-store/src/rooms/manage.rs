@@ -168,7 +168,7 @@ pub async fn details(
                        order by pos limit {}) p) m",
         limit.max(0)
     );
-    let columns = columns_of("r");
+    let columns = r_columns();
     let one = ids.len() == 1;
     let rooms = if one {
         "(select * from rooms where app = $1 and kind = $2 and id = $3 limit 1) r"
@@ -276,7 +276,7 @@ pub async fn joined(
            from u left join (select {}, p.joined_at as page_joined_at from page p
                                join rooms r on r.app = $1 and r.id = p.room_id) x on true
           order by x.page_joined_at desc, x.id desc",
-        columns_of("r")
+        r_columns()
     ))
     .bind(app)
     .bind(username.as_str())

@@ -41,8 +41,9 @@ pub async fn members_after(
 /// member; an unknown room gives none, and is answered with `service_resource_not_found`.
 ///
 /// A page that skips nothing (every cursor page, the first page by number) starts right after
-/// `after`. Otherwise where the page starts is found on the `(app, room_id, pos)` index alone (an index-only scan
-/// once the table is vacuumed), and only the page's own rows are read from the table. A page by
+/// `after`. Otherwise where the page starts is found on the `(app, room_id, pos)` index alone
+/// (an index-only scan once the table is vacuumed), and only the page's own rows are read from
+/// the table. Every part says `pos >= 0`: the index is partial on it. A page by
 /// number (`after` < 0) in the back half of the room counts its way from the last member
 /// backwards: the room's `member_count`, read in the same snapshot, is exactly its rows. So the
 /// last page of a big room costs what the first does, and no page skips more than half the room.

@@ -68,13 +68,17 @@ const COLUMNS: &str =
     "id, name, description, owner, maxusers, member_count, custom, announcement, \
      muted_all, membersonly, allowinvites, public, disabled, invite_need_confirm, created_at";
 
-/// The room columns qualified by a table alias, for joins.
-fn columns_of(alias: &str) -> String {
-    COLUMNS
-        .split(',')
-        .map(|c| format!("{alias}.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
+/// The room columns qualified by the alias `r`, for joins; built once, as the statements that
+/// use them run on hot paths.
+fn r_columns() -> &'static str {
+    static COLUMNS_OF_R: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    COLUMNS_OF_R.get_or_init(|| {
+        COLUMNS
+            .split(',')
+            .map(|c| format!("r.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    })
 }
 
 fn facts(kind: RoomKind, r: &Room) -> RoomFacts {
