@@ -144,3 +144,80 @@ async fn lookups_by_key_take_the_key_on_statistics_from_tiny_tables(kind: Kind, 
 }
 
 both_kinds!(lookups_by_key_take_the_key_on_statistics_from_tiny_tables);
+
+/// Each statement is planned once per connection: its generic plan, whatever its values. A member
+/// page by number has a `limit`, an `offset` and branches one call never takes, so its generic
+/// plan always looks dearer than one made for the values at hand, and without the server's
+/// settings PostgreSQL plans it afresh on every call of a big room (about as much work as
+/// running it).
+async fn member_pages_are_planned_once_per_connection(kind: Kind, pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let id = kind.setup(&app, "olga", &[]).await;
+    let (app_uuid,): (uuid::Uuid,) = sqlx::query_as("select id from apps")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    sqlx::query("update rooms set maxusers = 5000")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "insert into users (app, username, uuid)
+         select $1, 'm' || i, gen_random_uuid() from generate_series(1, 3000) i",
+    )
+    .bind(app_uuid)
+    .execute(&pool)
+    .await
+    .unwrap();
+    for first in (1..=3000).step_by(60) {
+        let names: Vec<String> = (first..first + 60).map(|i| format!("m{i}")).collect();
+        let r = app
+            .post(&kind.at(&id, "/users"), json!({ "usernames": names }))
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+    sqlx::query("analyze").execute(&pool).await.unwrap();
+
+    let room_kind = if kind.is_group() {
+        im_domain::room::RoomKind::Group
+    } else {
+        im_domain::room::RoomKind::Chatroom
+    };
+    let room = im_domain::room::RoomId::new(id.parse().unwrap());
+    let plain = (*pool.connect_options()).clone();
+    for (options, served) in [
+        (im_store::session_options(plain.clone()), true),
+        (plain, false),
+    ] {
+        // One connection, so that the plan counts read below are the pages' own.
+        let one = PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
+        // The first page of 10, the legacy form's usual call.
+        for _ in 0..8 {
+            let members = im_store::rooms::members_by_page(&one, app_uuid, room_kind, room, 0, 10)
+                .await
+                .unwrap();
+            let names: Vec<&str> = members.iter().map(|m| m.username.as_str()).collect();
+            assert_eq!(names[..3], ["olga", "m1", "m2"]);
+            assert_eq!(names.len(), 10);
+        }
+        let (generic, custom): (i64, i64) = sqlx::query_as(
+            "select generic_plans, custom_plans from pg_prepared_statements
+              where statement like '%left join lateral%'",
+        )
+        .fetch_one(&one)
+        .await
+        .unwrap();
+        if served {
+            assert_eq!((generic, custom), (8, 0));
+        } else {
+            // What the server's settings spare it.
+            assert_eq!((generic, custom), (0, 8));
+        }
+    }
+}
+
+both_kinds!(member_pages_are_planned_once_per_connection);
