@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from bench_common import Bench
 
 b = Bench(*sys.argv[1:5])
-b.users(260000)
+b.users(720000)
 
 
 def deep_cursor(gid):
@@ -25,9 +25,9 @@ def deep_cursor(gid):
         cursor = nxt
 
 
-g1k = b.group("u0", 200000)
+g1k = b.group("u0", 1000000)
 b.fill(g1k, 150001, 150999)
-g100k = b.group("u0", 200000)
+g100k = b.group("u0", 1000000)
 t = time.monotonic()
 b.fill(g100k, 1, 99999)
 fill_s = time.monotonic() - t
@@ -35,6 +35,7 @@ t = time.monotonic()
 with ThreadPoolExecutor(4) as pool:
     list(pool.map(lambda i: b.group(f"u{i % 60}", 200, ["hub"]), range(10000)))
 hub_s = time.monotonic() - t
-print(f"TOKEN={b.token} G1K={g1k} G100K={g100k} APPUUID={b.app} "
+gceil = b.group("u0", 1000000)
+print(f"TOKEN={b.token} G1K={g1k} G100K={g100k} GCEIL={gceil} APPUUID={b.app} "
       f"CUR1K={deep_cursor(g1k)} CUR100K={deep_cursor(g100k)} "
       f"FILL='fill_100000_members_in_batches_of_60 seconds={fill_s:.1f}; hub_into_10000_groups seconds={hub_s:.1f}'")

@@ -5,7 +5,7 @@
 #
 # From the project root, with PostgreSQL on 127.0.0.1:5432 and wrk installed (see groups.sh for
 # PERF_DIR). Builds the release binary, starts it on a throwaway database, then:
-#   - 60 users through the API (u0..u59), 300000 inserted in SQL (pu1..pu300000: argon2 through
+#   - 60 users through the API (u0..u59), 600000 inserted in SQL (pu1..pu600000: argon2 through
 #     the API would take minutes); chatrooms of 100 and 1000 members, an empty busy one, an
 #     empty one to fill and an empty one for the single client, and 5000 other rooms (SQL);
 #     `analyze`, and no other analyze for the rest of the run: autovacuum is turned off on the
@@ -13,7 +13,8 @@
 #     statistics keeper (which analyzes when the cluster's autovacuum is off);
 #   - wrk (1 thread, 32 connections, SECONDS_PER_RUN each, default 5): a user, a client-credentials
 #     token (same secret, so cached), details of the 100-member room, a member page of the
-#     1000-member one in both forms (`version=v3&limit=100`, `pagenum=1&pagesize=10`);
+#     1000-member one in both forms (`version=v3&limit=100`, `pagenum=1&pagesize=10`); each read
+#     followed at once by its same-SQL ceiling (see lib.sh);
 #   - writes to the busy room, 32 connections on that one room: add one, a batch add of 60,
 #     remove one; then one connection alone on its own room: add one, a batch of 60, and the
 #     ratio of their p50;
@@ -33,7 +34,7 @@ import sys
 sys.path.insert(0, sys.argv[1])
 from bench_common import Bench
 b = Bench(*sys.argv[2:6])
-b.users(300000)
+b.users(600000)
 def room(maxusers, first=1, last=0):
     rid = b.call("POST", "/chatrooms", {"name": "r", "description": "d", "owner": "u0",
                                          "maxusers": maxusers})["data"]["id"]

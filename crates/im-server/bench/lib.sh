@@ -2,6 +2,13 @@
 # ceilings of the shared perf directory measured in the same run. Source it, then call
 # bench_start [ENV=VALUE...] after setting D (seconds per run) and PERF (the perf directory).
 #
+# Every read measured with `run` is followed at once by its same-SQL ceiling: the ceiling server
+# running the very statements imserver ran for one such request, with the same parameters, in
+# the same state of the database (see same_sql_start).
+#
+# BENCH_KEEP=DIR keeps the throwaway database, and the captured statements in DIR, for a look
+# afterwards.
+#
 # BENCH_EXPLAIN=5ms (PostgreSQL superuser only) logs, for the throwaway database alone, every
 # statement slower than that with its plan as run (auto_explain, nested statements included:
 # trigger bodies and foreign-key cascades), and lock waits over 10 ms, to the server's log
@@ -18,9 +25,9 @@ bench_start() { # [ENV=VALUE...] for the server
   cargo build --release --bins -q >&2 || exit 3
   BIN=$(pwd)/target/release/imserver
   command -v wrk >/dev/null || { echo "wrk missing (apt-get install wrk)"; exit 3; }
-  export CEIL_TARGET=${CEIL_TARGET:-${TMPDIR:-/tmp}/imserver-perf-ceiling-pos}
+  export CEIL_TARGET=${CEIL_TARGET:-${TMPDIR:-/tmp}/imserver-perf-ceiling-replay}
   CEIL=$CEIL_TARGET/release/ceiling
-  [ -x "$CEIL" ] || cargo build --release -q --manifest-path "$(ceiling_source)/Cargo.toml" --target-dir "$CEIL_TARGET" || exit 3
+  cargo build --release -q --manifest-path "$(ceiling_source)/Cargo.toml" --target-dir "$CEIL_TARGET" || exit 3
   DB=bench_$(date +%s)_$$
   export DATABASE_URL="$PGBASE/$DB"
   PORT=$(free_port)
@@ -36,23 +43,96 @@ import json,sys; d=json.loads(sys.stdin.read().strip().splitlines()[-1]); print(
   for _ in $(seq 60); do curl -sf "http://127.0.0.1:$PORT/ready" >/dev/null && break; sleep 0.5; done
   BASE="http://127.0.0.1:$PORT/$ORG/$APP"
   cat "$PERF/wrk/auth.lua" "$PERF/wrk/report.lua" > /tmp/bench_auth_$$.lua
+  same_sql_start "$@"
 }
 
-# The ceiling server's source. It must run imserver's statements: member pages say `pos >= 0`
-# (the member-order index is partial on it, see the migration lookups_take_the_primary_key), and
-# a page statement without it cannot use that index and sorts the room instead. A ceiling whose
-# page statement lacks it is built from a copy that says it.
+# The same-SQL ceilings. A second imserver (same binary, same settings, port XPORT, idle but for
+# the captures) connects as the role imserver_capture, whose statements PostgreSQL logs on the
+# throwaway database alone (log_statement = all); the measured server logs nothing. Before each
+# read, `run` sends its request to that second server twice and keeps the statements of the
+# second request (the first fills caches: an app's secret, say) from PostgreSQL's log
+# (capture.py). After the read, the ceiling server (RPORT) runs them again (ceiling/replay.rs).
+# Needs a superuser and PostgreSQL's log in BENCH_PGLOG (default: Debian's place for it);
+# without them the same-SQL ceilings are left out, and said so.
+same_sql_start() { # [ENV=VALUE...] for the server
+  PGLOG=${BENCH_PGLOG:-/var/log/postgresql/postgresql-15-main.log}
+  REPLAY_DIR=$(mktemp -d)
+  [ -r "$PGLOG" ] || { echo "# no same-SQL ceilings: PostgreSQL's log $PGLOG cannot be read (BENCH_PGLOG)" >&2; return; }
+  psql -q "$DATABASE_URL" >/dev/null 2>&1 <<SQL || { echo "# no same-SQL ceilings: they need a superuser" >&2; return; }
+do \$\$ begin
+  execute format('create role imserver_capture login in role %I', current_user);
+exception when duplicate_object then null;
+end \$\$;
+alter role imserver_capture in database $DB set log_statement = 'all';
+SQL
+  local url
+  url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1])
+print(p._replace(netloc="imserver_capture@" + p.netloc.rpartition("@")[2]).geturl())' "$DATABASE_URL")
+  XPORT=$(free_port) RPORT=$(free_port)
+  env IMSERVER__SERVER__LOG_LEVEL=warn "$@" IMSERVER__DATABASE__MAX_CONNECTIONS=4 DATABASE_URL="$url" \
+    "$BIN" serve --port "$XPORT" --bind 127.0.0.1 >/dev/null 2>&1 &
+  XPID=$!
+  REPLAY_DIR="$REPLAY_DIR" REPLAY_DATABASE_URL="$DATABASE_URL" "$CEIL" "$RPORT" >/dev/null 2>&1 &
+  RPID=$!
+  for _ in $(seq 60); do curl -sf "http://127.0.0.1:$XPORT/ready" >/dev/null && break; sleep 0.5; done
+  curl -sf "http://127.0.0.1:$XPORT/ready" >/dev/null && curl -sf "http://127.0.0.1:$RPORT/x" >/dev/null ||
+    { echo "# no same-SQL ceilings: the capturing server or the ceiling did not start" >&2; return; }
+  SAME_SQL=1
+}
+
+# The statements of one request of a read into $REPLAY_DIR/NAME.json (see same_sql_start).
+same_sql_capture() { # name url [ENV=VALUE...]
+  local name=$1 url=${2/:$PORT\//:$XPORT/}; shift 2
+  python3 - "$REPLAY_DIR/$name.json" "$PGLOG" "$DB" "$here/capture.py" "$TOKEN" "$url" "$@" <<'PY'
+import json, os, subprocess, sys, time, urllib.request
+out, pglog, db, capture, token, url, *env = sys.argv[1:]
+env = dict(e.split("=", 1) for e in env)
+def send():
+    req = urllib.request.Request(url, method=env.get("METHOD", "GET"),
+                                 data=env["BODY"].encode() if "BODY" in env else None)
+    req.add_header("Authorization", "Bearer " + token)
+    req.add_header("Content-Type", "application/json")
+    urllib.request.urlopen(req).read()
+send()
+time.sleep(0.2)
+start = os.path.getsize(pglog)
+send()
+time.sleep(0.2)
+statements = json.loads(subprocess.check_output(["python3", capture, pglog, str(start), db, "imserver_capture"]))
+json.dump(statements, open(out, "w"))
+for st in statements:
+    print(f"# {os.path.basename(out)[:-5]}:  {' '.join(st['sql'].split())[:150]}  {st['params']}"[:250], file=sys.stderr)
+PY
+}
+
+# The ceiling server's source: a copy of the shared one with two changes.
+#   - Its page statement says `pos >= 0`, as imserver's does (the member-order index is partial
+#     on it, see the migration lookups_take_the_primary_key); without it the statement cannot use
+#     that index and sorts the room instead.
+#   - It serves the same-SQL ceilings, /db/replay/NAME (ceiling/replay.rs).
+# The copy is only rewritten where it changed, so that an unchanged ceiling is not rebuilt.
 ceiling_source() {
-  local src=$PERF/ceiling
-  if ! grep -q "pos >= 0" "$src/src/main.rs"; then
-    local copy=${TMPDIR:-/tmp}/imserver-perf-ceiling-src
-    rm -rf "$copy" && mkdir -p "$copy" && cp -r "$src/Cargo.toml" "$src/src" "$copy"/
-    [ -f "$src/Cargo.lock" ] && cp "$src/Cargo.lock" "$copy"/
-    sed -i 's/and room_id = \$2 order by pos/and room_id = $2 and pos >= 0 order by pos/' "$copy/src/main.rs"
-    grep -q "pos >= 0" "$copy/src/main.rs" || { echo "the ceiling's page statement changed: check it" >&2; exit 3; }
-    src=$copy
-  fi
-  echo "$src"
+  local src=$PERF/ceiling copy=${TMPDIR:-/tmp}/imserver-perf-ceiling-src stage f
+  stage=$(mktemp -d)
+  cp -r "$src/Cargo.toml" "$src/src" "$stage"/
+  [ -f "$src/Cargo.lock" ] && cp "$src/Cargo.lock" "$stage"/
+  grep -q "pos >= 0" "$stage/src/main.rs" ||
+    sed -i 's/and room_id = \$2 order by pos/and room_id = $2 and pos >= 0 order by pos/' "$stage/src/main.rs"
+  grep -q "pos >= 0" "$stage/src/main.rs" || { echo "the ceiling's page statement changed: check it" >&2; exit 3; }
+  cp "$here/ceiling/replay.rs" "$stage/src/"
+  sed -i -e '1i mod replay;' \
+    -e 's/^\( *\)HttpServer::new(move || {/\1let replays = replay::configure()?;\n&/' \
+    -e 's/let app = App::new();/let app = match \&replays { Some(r) => App::new().app_data(r.clone()).route("\/db\/replay\/{name}", web::get().to(replay::run)), None => App::new() };/' \
+    "$stage/src/main.rs"
+  grep -q "replay::run" "$stage/src/main.rs" && grep -q "replay::configure" "$stage/src/main.rs" ||
+    { echo "the ceiling's main.rs changed: check ceiling_source" >&2; exit 3; }
+  grep -q "serde_json" "$stage/Cargo.toml" || { echo "the ceiling lost serde_json" >&2; exit 3; }
+  mkdir -p "$copy/src"
+  (cd "$stage" && find . -type f) | while read -r f; do
+    cmp -s "$stage/$f" "$copy/$f" || cp "$stage/$f" "$copy/$f"
+  done
+  rm -rf "$stage"
+  echo "$copy"
 }
 
 bench_explain() { # min_duration: auto_explain and lock waits for new sessions of $DB
@@ -73,16 +153,30 @@ bench_autovacuum_off() { # table...
 }
 
 bench_cleanup() {
-  [ -n "${SPID:-}" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-  [ -n "${CPID:-}" ] && kill "$CPID" 2>/dev/null && wait "$CPID" 2>/dev/null
-  psql -q "$PGBASE/postgres" -c "drop database if exists $DB with (force)" >/dev/null 2>&1
-  rm -f "$LOG" /tmp/bench_auth_$$.lua /tmp/bench_script_$$.lua
+  local p
+  for p in "${SPID:-}" "${CPID:-}" "${XPID:-}" "${RPID:-}"; do
+    [ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null
+  done
+  if [ -n "${BENCH_KEEP:-}" ]; then
+    mkdir -p "$BENCH_KEEP" && cp "$REPLAY_DIR"/*.json "$BENCH_KEEP"/ 2>/dev/null
+    echo "# kept: database $DB, captured statements in $BENCH_KEEP"
+  else
+    psql -q "$PGBASE/postgres" -c "drop database if exists $DB with (force)" >/dev/null 2>&1
+    [ -n "${SAME_SQL:-}" ] && psql -q "$PGBASE/postgres" -c "drop role if exists imserver_capture" >/dev/null 2>&1
+  fi
+  rm -rf "$LOG" "${REPLAY_DIR:-}" /tmp/bench_auth_$$.lua /tmp/bench_script_$$.lua
 }
 
-# CONNS (default 32): wrk's connections.
+# CONNS (default 32): wrk's connections. A read is followed by its same-SQL ceiling.
 run() { # name url [ENV=VALUE...]: GET (or $METHOD/$BODY) with the app token
   local name=$1 url=$2; shift 2
+  [ -n "${SAME_SQL:-}" ] && same_sql_capture "$name" "$url" "$@"
   echo "$name $(env "$@" wrk -t1 -c"${CONNS:-32}" -d"${D}s" -s /tmp/bench_auth_$$.lua "$url" 2>&1 | grep RESULT)"
+  [ -s "${REPLAY_DIR:-}/$name.json" ] || return 0
+  local replay="http://127.0.0.1:$RPORT/db/replay/$name" answer
+  answer=$(curl -s -w ' %{http_code}' "$replay")
+  [ "${answer##* }" = 200 ] || { echo "# $name: the same-SQL ceiling failed: ${answer:0:300}" >&2; return 0; }
+  echo "ceiling_same_sql_$name $(wrk -t1 -c"${CONNS:-32}" -d"${D}s" -s "$PERF/wrk/report.lua" "$replay" 2>&1 | grep RESULT)"
 }
 
 script() { # name lua [ENV=VALUE...]: a request script of bench/wrk
@@ -94,13 +188,15 @@ script() { # name lua [ENV=VALUE...]: a request script of bench/wrk
 # Stops the server, then measures the ceilings: ceiling_http, ceiling_room_plus_page_LABEL for
 # each LABEL=ROOM_ID given (actix + sqlx reading the room row and a 100-member page), and
 # ceiling_db_add_member_tx (pgbench: lock a user, lock the room, insert, bump the count, commit)
-# on the first room, for users puFROM..puTO. With CEIL_PK_USER=NAME also ceiling_pk_select:
-# actix + sqlx selecting that user by primary key (`/db/user/NAME`).
+# on the first room (or the room CEIL_ADD_ROOM), for users puFROM..puTO. With CEIL_PK_USER=NAME
+# also ceiling_pk_select: actix + sqlx selecting that user by primary key (`/db/user/NAME`).
 bench_ceilings() { # app_uuid from to label=room...
   local appuuid=$1 from=$2 to=$3; shift 3
-  local first=${1#*=}
+  local first=${CEIL_ADD_ROOM:-${1#*=}}
   RSS=$(ps -o rss= -p "$SPID" | awk '{print int($1/1024)}')
-  kill "$SPID"; wait "$SPID" 2>/dev/null; SPID=
+  local p
+  for p in "$SPID" "${XPID:-}" "${RPID:-}"; do [ -n "$p" ] && kill "$p" && wait "$p" 2>/dev/null; done
+  SPID= XPID= RPID=
   DATABASE_URL="$DATABASE_URL" APP_UUID="$appuuid" "$CEIL" "$CPORT" >"$LOG" 2>&1 & CPID=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$CPORT/x" >/dev/null && break; sleep 0.1; done
   curl -sf "http://127.0.0.1:$CPORT/x" >/dev/null || { echo "the ceiling server did not start:"; cat "$LOG"; }
@@ -127,22 +223,23 @@ SQL
 
 # Each result line of file $1 with its ratio to a ceiling of file $2: writes (names starting
 # add_/remove_/batch_/create/join_/kick_) against min(http, add tx); get_user… and token… against
-# the one-PK-select ceiling when measured; other reads against the room ceiling whose label ends
-# the name (`…_LABEL`), else the first room ceiling.
+# the one-PK-select ceiling when measured; other reads against their same-SQL ceiling when
+# captured (the room ceiling's ratio beside it), else the room ceiling whose label ends the name
+# (`…_LABEL`), else the first room ceiling.
 bench_ratios() {
   python3 - "$1" "$2" <<'PY'
 import re, sys
 rps = lambda s: float(m.group(1)) if (m := re.search(r"(?:rps|tps)=(\d+)", s)) else None
 ceil = {}
-for line in open(sys.argv[2]):
+for line in open(sys.argv[1]).readlines() + open(sys.argv[2]).readlines():
     name, _, rest = line.partition(" ")
-    if rps(rest) is not None: ceil[name] = rps(rest)
+    if name.startswith("ceiling_") and rps(rest) is not None: ceil[name] = rps(rest)
 rooms = [k for k in ceil if k.startswith("ceiling_room_plus_page_")] or ["none"]
 write = min(ceil.get("ceiling_http", 1), ceil.get("ceiling_db_add_member_tx", 1))
 for line in open(sys.argv[1]):
     name, _, rest = line.partition(" ")
     r = rps(rest)
-    if r is None: continue
+    if r is None or name.startswith("ceiling_"): continue
     if name.startswith(("add_", "remove_", "batch_", "create", "join_", "kick_")): c, what = write, "write"
     elif name.startswith(("get_user", "token")) and "ceiling_pk_select" in ceil:
         c, what = ceil["ceiling_pk_select"], "ceiling_pk_select"
@@ -150,6 +247,9 @@ for line in open(sys.argv[1]):
         key = "ceiling_room_plus_page_" + name.rsplit("_", 1)[-1]
         key = key if key in ceil else rooms[0]
         c, what = ceil.get(key, 1), key
+        if "ceiling_same_sql_" + name in ceil:
+            what = f"same SQL; {r / c:.2f} of {key}"
+            c = ceil["ceiling_same_sql_" + name]
     print(f"ratio {name:34s} {r:8.0f} / {c:8.0f} = {r / c:5.2f}  ({what})")
 PY
 }

@@ -28,7 +28,7 @@ script create create_thread.lua APP_PATH="/$ORG/$APP" GROUP="$GROUP" OWNER=hub
 script join_10 batch_from.lua BATCH=10 ROOM_PATH="/$ORG/$APP/thread/$THREAD" START=1
 script kick_10 batch_from.lua BATCH=10 METHOD=DELETE ROOM_PATH="/$ORG/$APP/threads/$THREAD" START=1
 } | tee "$RESULTS"
-bench_ceilings "$APPUUID" 1 60000 "group=$GROUP" | tee "$CEILINGS"
+bench_ceilings "$APPUUID" 99001 110000 "group=$GROUP" | tee "$CEILINGS"
 echo "$MADE"
 bench_ratios "$RESULTS" "$CEILINGS"
 rm -f "$RESULTS" "$CEILINGS"

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Seeds the threads benchmark (see threads.sh) and prints shell assignments for it.
 
-One group of 7001 members (u0 owns it; `hub` and pu1..pu6999 are members), 10000 threads in it
-created by `hub` (so `hub` is in 10000 threads), and the cursors of each list's last page.
+One group of 99001 members (u0 owns it; `hub` and pu1..pu98999 are members, so that the join
+runs never run out of group members to join), 10000 threads in it created by `hub` (so `hub` is
+in 10000 threads), and the cursors of each list's last page. pu99001..pu110000 are in no room:
+the pgbench ceiling adds them.
 
 Usage: threads_setup.py BASE CLIENT_ID CLIENT_SECRET DATABASE_URL
 """
@@ -15,9 +17,9 @@ from concurrent.futures import ThreadPoolExecutor
 from bench_common import Bench
 
 b = Bench(*sys.argv[1:5])
-b.users(60000)
+b.users(110000)
 gid = b.group("u0", 100000, ["hub"])
-b.fill(gid, 1, 6999)
+b.fill(gid, 1, 98999)
 
 
 def thread(i):
