@@ -6,8 +6,8 @@
 # running the very statements imserver ran for one such request, with the same parameters, in
 # the same state of the database (see same_sql_start).
 #
-# BENCH_KEEP=DIR keeps the throwaway database, and the captured statements in DIR, for a look
-# afterwards.
+# BENCH_KEEP=DIR keeps the throwaway database, and puts the server's log and the captured
+# statements in DIR, for a look afterwards.
 #
 # BENCH_EXPLAIN=5ms (PostgreSQL superuser only) logs, for the throwaway database alone, every
 # statement slower than that with its plan as run (auto_explain, nested statements included:
@@ -159,7 +159,8 @@ bench_cleanup() {
   done
   if [ -n "${BENCH_KEEP:-}" ]; then
     mkdir -p "$BENCH_KEEP" && cp "$REPLAY_DIR"/*.json "$BENCH_KEEP"/ 2>/dev/null
-    echo "# kept: database $DB, captured statements in $BENCH_KEEP"
+    cp "$LOG" "$BENCH_KEEP/server.log"
+    echo "# kept: database $DB, the server's log and the captured statements in $BENCH_KEEP"
   else
     psql -q "$PGBASE/postgres" -c "drop database if exists $DB with (force)" >/dev/null 2>&1
     [ -n "${SAME_SQL:-}" ] && psql -q "$PGBASE/postgres" -c "drop role if exists imserver_capture" >/dev/null 2>&1
@@ -197,9 +198,12 @@ bench_ceilings() { # app_uuid from to label=room...
   local p
   for p in "$SPID" "${XPID:-}" "${RPID:-}"; do [ -n "$p" ] && kill "$p" && wait "$p" 2>/dev/null; done
   SPID= XPID= RPID=
-  DATABASE_URL="$DATABASE_URL" APP_UUID="$appuuid" "$CEIL" "$CPORT" >"$LOG" 2>&1 & CPID=$!
+  local clog
+  clog=$(mktemp)
+  DATABASE_URL="$DATABASE_URL" APP_UUID="$appuuid" "$CEIL" "$CPORT" >"$clog" 2>&1 & CPID=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$CPORT/x" >/dev/null && break; sleep 0.1; done
-  curl -sf "http://127.0.0.1:$CPORT/x" >/dev/null || { echo "the ceiling server did not start:"; cat "$LOG"; }
+  curl -sf "http://127.0.0.1:$CPORT/x" >/dev/null || { echo "the ceiling server did not start:"; cat "$clog"; }
+  rm -f "$clog"
   local ceil="wrk -t1 -c32 -d${D}s -s $PERF/wrk/report.lua http://127.0.0.1:$CPORT"
   echo "ceiling_http $($ceil/x 2>&1 | grep RESULT)"
   [ -n "${CEIL_PK_USER:-}" ] && echo "ceiling_pk_select $($ceil/db/user/$CEIL_PK_USER 2>&1 | grep RESULT)"

@@ -1,7 +1,8 @@
-//! Same-SQL ceilings: `/db/replay/{name}` runs, one after the other on one connection of a sqlx
-//! pool of its own, the statements imserver ran for one request of the read `name`, with the same parameters,
-//! decodes every row of each and answers the last one's rows as JSON. What that read costs the
-//! stack with nothing of imserver's own: no routing of its own, no auth, no domain types.
+//! Same-SQL ceilings: `/db/replay/{name}` runs the statements imserver ran for one request of the
+//! read `name`, with the same parameters, one after the other on one connection of a sqlx pool of
+//! its own; it decodes every row of each and answers the last one's rows as JSON. What that read
+//! costs the stack with nothing of imserver's own: no routing of its own, no auth, no domain
+//! types.
 //!
 //! Added to a copy of the shared ceiling server by `bench/lib.sh` (`ceiling_source`), which
 //! captures the statements from PostgreSQL's statement log (`bench/capture.py`) into
@@ -9,9 +10,14 @@
 //! first request of `name`. `REPLAY_DATABASE_URL` (else `DATABASE_URL`) is the database.
 //!
 //! The connections are set up as imserver's are, since that is the best this stack does: its
-//! session settings (sequential scans off, generic plans), and `POOL` connections (default 20) shared out over
-//! one pool per worker thread, opened on that thread (a connection used from another thread than
-//! the one whose runtime opened it costs two context switches per round trip).
+//! session settings (sequential scans off, generic plans), and `POOL` connections (default 20)
+//! shared out over one pool per worker thread, opened on that thread (a connection used from
+//! another thread than the one whose runtime opened it costs two context switches per round
+//! trip).
+//!
+//! `REPLAY_HOLD=1` measures what sqlx's pool costs on top: each worker keeps its connections on a
+//! free list of its own instead of giving them back to the pool, which pings every connection it
+//! gets back (a Sync round trip per release, unconditional in sqlx 0.8).
 
 use actix_web::{web, HttpResponse};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
@@ -50,6 +56,9 @@ pub struct Replays {
 thread_local! {
     /// This worker's pool.
     static POOL: std::cell::OnceCell<PgPool> = const { std::cell::OnceCell::new() };
+    /// This worker's connections held out of the pool (REPLAY_HOLD=1).
+    static HELD: std::cell::RefCell<Vec<sqlx::pool::PoolConnection<sqlx::Postgres>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl Replays {
@@ -272,8 +281,20 @@ pub async fn run(db: web::Data<Replays>, name: web::Path<String>) -> HttpRespons
         Ok(statements) => statements,
         Err(e) => return HttpResponse::NotFound().body(e),
     };
-    let Ok(mut conn) = db.pool().acquire().await else {
-        return HttpResponse::ServiceUnavailable().finish();
+    // REPLAY_HOLD=1: connections are kept on a free list of this worker and never go back to
+    // sqlx's pool, which pings each connection it gets back (a round trip per request).
+    let hold = std::env::var("REPLAY_HOLD").is_ok_and(|v| v == "1");
+    let held = if hold {
+        HELD.with(|h| h.borrow_mut().pop())
+    } else {
+        None
+    };
+    let mut conn = match held {
+        Some(conn) => conn,
+        None => match db.pool().acquire().await {
+            Ok(conn) => conn,
+            Err(_) => return HttpResponse::ServiceUnavailable().finish(),
+        },
     };
     let mut last = Vec::new();
     for s in statements.iter() {
@@ -296,6 +317,9 @@ pub async fn run(db: web::Data<Replays>, name: web::Path<String>) -> HttpRespons
             Ok(rows) => last = rows,
             Err(e) => return HttpResponse::InternalServerError().body(e.to_string()),
         }
+    }
+    if hold {
+        HELD.with(|h| h.borrow_mut().push(conn));
     }
     let data: Vec<serde_json::Value> = last.iter().map(json).collect();
     HttpResponse::Ok().json(serde_json::json!({"action": "get", "data": data, "count": data.len()}))
