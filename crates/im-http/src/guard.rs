@@ -3,7 +3,6 @@
 //! budget for request bodies held in memory at once.
 
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -102,7 +101,7 @@ impl DbGate {
 }
 
 /// Whether the database answers `select 1` within `within`.
-pub async fn probe(pool: &PgPool, within: Duration) -> bool {
+pub async fn probe(pool: &im_store::Db, within: Duration) -> bool {
     let check = sqlx::query_scalar::<_, i32>("select 1").fetch_one(pool);
     matches!(tokio::time::timeout(within, check).await, Ok(Ok(1)))
 }

@@ -7,7 +7,10 @@
 //! server about 30 µs of CPU per request, and PostgreSQL about 25. So each HTTP worker gets a
 //! pool of its own, opened on its thread and used only there; the pool the server was built
 //! with (`base`) serves whatever runs off the workers: start-up, the database probe, sweeps.
+//! Each pool is used through an [`im_store::Db`], whose free list spares the ping sqlx's pool
+//! makes on every connection given back to it.
 
+use im_store::Db;
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::cell::RefCell;
@@ -17,16 +20,16 @@ use std::sync::Mutex;
 thread_local! {
     /// This thread's pool, and the [`Pools`] it belongs to (several servers may share a
     /// process, as in the tests).
-    static WORKER: RefCell<Option<(u64, PgPool)>> = const { RefCell::new(None) };
+    static WORKER: RefCell<Option<(u64, Db)>> = const { RefCell::new(None) };
 }
 
 pub struct Pools {
     id: u64,
-    base: PgPool,
+    base: Db,
     /// Connections of each worker's pool: the base pool's size shared out over the workers.
     per_worker: u32,
     /// Every worker pool, for the pool metrics and to close them with the base pool.
-    workers: Mutex<Vec<PgPool>>,
+    workers: Mutex<Vec<Db>>,
     /// Numbers the worker pools, whose connections say `imserver worker N` in
     /// `pg_stat_activity`.
     entered: AtomicU64,
@@ -39,7 +42,7 @@ impl Pools {
         Self {
             id: NEXT.fetch_add(1, Ordering::Relaxed),
             per_worker: base.options().get_max_connections() / workers,
-            base,
+            base: Db::new(base),
             workers: Mutex::new(Vec::new()),
             entered: AtomicU64::new(0),
         }
@@ -47,7 +50,7 @@ impl Pools {
 
     /// The pool for the current thread: its worker pool on an HTTP worker, else the base pool
     /// (also once the base pool is closed, so that everything then fails alike).
-    pub fn get(&self) -> PgPool {
+    pub fn get(&self) -> Db {
         if self.base.is_closed() {
             return self.base.clone();
         }
@@ -57,7 +60,7 @@ impl Pools {
         })
     }
 
-    pub fn base(&self) -> &PgPool {
+    pub fn base(&self) -> &Db {
         &self.base
     }
 
@@ -89,14 +92,16 @@ impl Pools {
             base.close_event().await;
             mine.close().await;
         });
+        let db = Db::new(pool);
         if let Ok(mut all) = self.workers.lock() {
-            all.push(pool.clone());
+            all.push(db.clone());
         }
-        WORKER.with(|w| *w.borrow_mut() = Some((self.id, pool)));
+        WORKER.with(|w| *w.borrow_mut() = Some((self.id, db)));
     }
 
     /// (open connections, idle ones, the most there can be) over every pool. The most is that
-    /// of the pools requests use: the workers' once they have them, else the base pool's.
+    /// of the pools requests use: the workers' once they have them, else the base pool's. A
+    /// connection on a free list is idle.
     pub fn sizes(&self) -> (u32, usize, u32) {
         let workers = self.workers.lock().map(|w| w.clone()).unwrap_or_default();
         let max = match workers.len() {
@@ -104,8 +109,12 @@ impl Pools {
             n => self.per_worker * n as u32,
         };
         workers.iter().fold(
-            (self.base.size(), self.base.num_idle(), max),
-            |(size, idle, max), p| (size + p.size(), idle + p.num_idle(), max),
+            (
+                self.base.size(),
+                self.base.num_idle() + self.base.held(),
+                max,
+            ),
+            |(size, idle, max), p| (size + p.size(), idle + p.num_idle() + p.held(), max),
         )
     }
 }

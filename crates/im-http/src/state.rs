@@ -105,7 +105,7 @@ impl AppState {
     }
 
     /// The database pool for the current thread.
-    pub fn pool(&self) -> PgPool {
+    pub fn pool(&self) -> im_store::Db {
         self.pools.get()
     }
 }

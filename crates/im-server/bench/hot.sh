@@ -28,7 +28,7 @@
 D=${1:-5}
 PERF=$(cd "${2:-../shared/perf}" && pwd)
 . "$(dirname "$0")/lib.sh"
-bench_start IMSERVER__LIMITS__CHATROOM_MAXUSERS_CEILING=200000 IMSERVER__DATABASE__ANALYZE_INTERVAL_SECS=0
+bench_start IMSERVER__LIMITS__CHATROOM_MAXUSERS_CEILING=1000000 IMSERVER__DATABASE__ANALYZE_INTERVAL_SECS=0
 SETUP=$(python3 - "$here" "$BASE" "$CID" "$CSEC" "$DATABASE_URL" <<'PY'
 import sys
 sys.path.insert(0, sys.argv[1])
@@ -42,8 +42,8 @@ def room(maxusers, first=1, last=0):
         b.call("POST", f"/chatrooms/{rid}/users", {"usernames": [f"pu{j}" for j in range(i, min(i + 60, last + 1))]})
     return rid
 print(f"TOKEN={b.token} APPUUID={b.app} R100={room(1000, 298901, 298999)} "
-      f"R1000={room(2000, 299001, 299999)} BUSY={room(200000)} FRESH={room(200000)} "
-      f"ALONE={room(200000)}")
+      f"R1000={room(2000, 299001, 299999)} BUSY={room(1000000)} FRESH={room(1000000)} "
+      f"ALONE={room(1000000)}")
 PY
 ) || { echo "setup failed"; tail "$LOG"; exit 3; }
 eval "$SETUP"

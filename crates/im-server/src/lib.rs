@@ -44,7 +44,7 @@ pub async fn token_service(settings: &Settings, pool: &PgPool) -> anyhow::Result
         Some(secret) if !secret.is_empty() => {
             vec![("config".to_owned(), secret.as_bytes().to_vec())]
         }
-        _ => im_store::keys::load_or_create(pool)
+        _ => im_store::keys::load_or_create(&im_store::Db::new(pool.clone()))
             .await?
             .into_iter()
             .map(|k| (k.kid, k.secret))
@@ -134,7 +134,7 @@ fn spawn_file_sweeper(state: web::Data<AppState>, grace_secs: u64) {
 
 /// Keeps planner statistics fresh when autovacuum is off: every `interval`, analyzes the tables
 /// that changed a lot. Runs until the process ends.
-pub fn spawn_statistics_keeper(pool: PgPool, interval: Duration) {
+pub fn spawn_statistics_keeper(pool: im_store::Db, interval: Duration) {
     if interval.is_zero() {
         return;
     }
@@ -160,7 +160,7 @@ pub async fn ensure_demo_app(
     pool: &PgPool,
     state: &AppState,
 ) -> anyhow::Result<Option<provision::Credentials>> {
-    if im_store::apps::count(pool).await? > 0 {
+    if im_store::apps::count(state.pools.base()).await? > 0 {
         return Ok(None);
     }
     provision::create_app(pool, &state.hasher, "demo", "demo").await

@@ -131,7 +131,7 @@ async fn serve(settings: Settings, db: &embedded::Database) -> anyhow::Result<()
     let pool = im_server::prepare_database(&settings, &db.url).await?;
     let app = Application::build_on(&settings, pool.clone(), &db.label).await?;
     im_server::spawn_statistics_keeper(
-        pool.clone(),
+        app.state().pools.base().clone(),
         std::time::Duration::from_secs(settings.database.analyze_interval_secs),
     );
     if settings.server.demo_app {
@@ -173,7 +173,7 @@ async fn app_command(settings: Settings, command: AppCommand, url: &str) -> anyh
             }
         }
         AppCommand::List { json } => {
-            let apps = im_store::apps::list(&pool).await?;
+            let apps = im_store::apps::list(&im_store::Db::new(pool.clone())).await?;
             if json {
                 let rows: Vec<_> = apps
                     .iter()

@@ -52,7 +52,7 @@ pub async fn create_app(
     let client_secret = random_token(20);
     let hash = hasher.hash(client_secret.clone()).await?;
     let created = im_store::apps::create(
-        pool,
+        &im_store::Db::new(pool.clone()),
         NewApp {
             org_name: org,
             app_name: app,
@@ -73,7 +73,8 @@ pub async fn rotate_secret(
 ) -> anyhow::Result<Option<Credentials>> {
     let client_secret = random_token(20);
     let hash = hasher.hash(client_secret.clone()).await?;
-    let updated = im_store::apps::set_secret(pool, org, app, &hash).await?;
+    let updated =
+        im_store::apps::set_secret(&im_store::Db::new(pool.clone()), org, app, &hash).await?;
     Ok(updated.map(|a| credentials(a, client_secret)))
 }
 

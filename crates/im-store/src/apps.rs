@@ -1,6 +1,7 @@
 use crate::error::StoreResult;
+use crate::Db;
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, PgPool};
+use sqlx::FromRow;
 use uuid::Uuid;
 
 /// One application (tenant).
@@ -25,7 +26,7 @@ pub struct NewApp<'a> {
 }
 
 /// Creates an app; `None` when `org_name#app_name` is taken.
-pub async fn create(pool: &PgPool, new: NewApp<'_>) -> StoreResult<Option<App>> {
+pub async fn create(pool: &Db, new: NewApp<'_>) -> StoreResult<Option<App>> {
     let id = Uuid::new_v4();
     let app_id = Uuid::new_v4().simple().to_string();
     let row = sqlx::query_as::<_, App>(&format!(
@@ -45,7 +46,7 @@ pub async fn create(pool: &PgPool, new: NewApp<'_>) -> StoreResult<Option<App>> 
     Ok(row)
 }
 
-pub async fn list(pool: &PgPool) -> StoreResult<Vec<App>> {
+pub async fn list(pool: &Db) -> StoreResult<Vec<App>> {
     Ok(sqlx::query_as::<_, App>(&format!(
         "select {COLUMNS} from apps order by created_at, org_name, app_name"
     ))
@@ -53,13 +54,13 @@ pub async fn list(pool: &PgPool) -> StoreResult<Vec<App>> {
     .await?)
 }
 
-pub async fn count(pool: &PgPool) -> StoreResult<i64> {
+pub async fn count(pool: &Db) -> StoreResult<i64> {
     Ok(sqlx::query_scalar("select count(*) from apps")
         .fetch_one(pool)
         .await?)
 }
 
-pub async fn by_names(pool: &PgPool, org: &str, app: &str) -> StoreResult<Option<App>> {
+pub async fn by_names(pool: &Db, org: &str, app: &str) -> StoreResult<Option<App>> {
     Ok(sqlx::query_as::<_, App>(&format!(
         "select {COLUMNS} from apps where org_name = $1 and app_name = $2"
     ))
@@ -69,7 +70,7 @@ pub async fn by_names(pool: &PgPool, org: &str, app: &str) -> StoreResult<Option
     .await?)
 }
 
-pub async fn by_app_id(pool: &PgPool, app_id: &str) -> StoreResult<Option<App>> {
+pub async fn by_app_id(pool: &Db, app_id: &str) -> StoreResult<Option<App>> {
     Ok(
         sqlx::query_as::<_, App>(&format!("select {COLUMNS} from apps where app_id = $1"))
             .bind(app_id)
@@ -78,7 +79,7 @@ pub async fn by_app_id(pool: &PgPool, app_id: &str) -> StoreResult<Option<App>> 
     )
 }
 
-pub async fn by_id(pool: &PgPool, id: Uuid) -> StoreResult<Option<App>> {
+pub async fn by_id(pool: &Db, id: Uuid) -> StoreResult<Option<App>> {
     Ok(
         sqlx::query_as::<_, App>(&format!("select {COLUMNS} from apps where id = $1"))
             .bind(id)
@@ -89,7 +90,7 @@ pub async fn by_id(pool: &PgPool, id: Uuid) -> StoreResult<Option<App>> {
 
 /// Replaces an app's client secret hash; `None` when the app does not exist.
 pub async fn set_secret(
-    pool: &PgPool,
+    pool: &Db,
     org: &str,
     app: &str,
     secret_hash: &str,

@@ -8,12 +8,13 @@
 
 use crate::error::StoreResult;
 use crate::objects::{self, Objects};
+use crate::Db;
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use im_domain::files::{check_cap, file_not_found};
 use im_domain::room::{self, RoomId, RoomKind};
 use im_domain::Username;
-use sqlx::{FromRow, PgConnection, PgPool};
+use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
 const KIND: RoomKind = RoomKind::Group;
@@ -111,7 +112,7 @@ fn check_upload(
 
 /// Before any byte is stored: whether an upload may go ahead. Returns the file's owner.
 pub async fn check_upload_allowed(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     id: RoomId,
     uploader: Option<&Username>,
@@ -125,7 +126,7 @@ pub async fn check_upload_allowed(
 /// Records a stored file, under the group lock: the rules are checked again, as the group may
 /// have changed while the bytes arrived.
 pub async fn insert(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     id: RoomId,
     uploader: Option<&Username>,
@@ -157,7 +158,7 @@ pub async fn insert(
     Ok(row)
 }
 
-async fn group_exists(pool: &PgPool, app: Uuid, id: RoomId) -> StoreResult<()> {
+async fn group_exists(pool: &Db, app: Uuid, id: RoomId) -> StoreResult<()> {
     let found: Option<i32> =
         sqlx::query_scalar("select 1 from rooms where app = $1 and kind = $2 and id = $3")
             .bind(app)
@@ -172,7 +173,7 @@ async fn group_exists(pool: &PgPool, app: Uuid, id: RoomId) -> StoreResult<()> {
 
 /// One page of a group's files, newest first (`offset` rows skipped, from the index).
 pub async fn page(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     id: RoomId,
     offset: i64,
@@ -192,7 +193,7 @@ pub async fn page(
 }
 
 /// One file of a group (`raw` is the file id as sent; one that cannot be an id is not found).
-pub async fn get(pool: &PgPool, app: Uuid, id: RoomId, raw: &str) -> StoreResult<FileRow> {
+pub async fn get(pool: &Db, app: Uuid, id: RoomId, raw: &str) -> StoreResult<FileRow> {
     group_exists(pool, app, id).await?;
     let Ok(file_id) = raw.parse::<Uuid>() else {
         return Err(file_not_found(raw).into());
@@ -210,7 +211,7 @@ pub async fn get(pool: &PgPool, app: Uuid, id: RoomId, raw: &str) -> StoreResult
 
 /// Deletes one file's row under the group lock (a disabled group refuses it); its object is
 /// left to [`reap`].
-pub async fn delete(pool: &PgPool, app: Uuid, id: RoomId, raw: &str) -> StoreResult<()> {
+pub async fn delete(pool: &Db, app: Uuid, id: RoomId, raw: &str) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
     let g = group_facts(&mut tx, app, id, None, true).await?;
     room::check_enabled(id, g.disabled)?;
@@ -234,7 +235,7 @@ pub async fn delete(pool: &PgPool, app: Uuid, id: RoomId, raw: &str) -> StoreRes
 
 /// Removes the objects of deleted rows (left in `file_tombstones`), a batch at a time, and
 /// returns how many. Safe to run anywhere at any time: removing an object twice is harmless.
-pub async fn reap(pool: &PgPool, store: &Objects) -> Result<usize, String> {
+pub async fn reap(pool: &Db, store: &Objects) -> Result<usize, String> {
     let mut total = 0;
     loop {
         let keys: Vec<String> = sqlx::query_scalar(
@@ -258,7 +259,7 @@ pub async fn reap(pool: &PgPool, store: &Objects) -> Result<usize, String> {
 
 /// On start: [`reap`], then removes every object older than `grace_secs` that has no row (an
 /// upload cut off between storing and recording). Returns how many objects it removed.
-pub async fn sweep(pool: &PgPool, store: &Objects, grace_secs: u64) -> Result<usize, String> {
+pub async fn sweep(pool: &Db, store: &Objects, grace_secs: u64) -> Result<usize, String> {
     let mut removed = reap(pool, store).await?;
     let grace = i64::try_from(grace_secs).unwrap_or(i64::MAX);
     let mut listing = store.list();
@@ -283,7 +284,7 @@ pub async fn sweep(pool: &PgPool, store: &Objects, grace_secs: u64) -> Result<us
 }
 
 /// The keys among `keys` that no row names.
-async fn without_rows(pool: &PgPool, keys: &[String]) -> Result<Vec<String>, String> {
+async fn without_rows(pool: &Db, keys: &[String]) -> Result<Vec<String>, String> {
     let (mut apps, mut groups, mut files) = (Vec::new(), Vec::new(), Vec::new());
     for (a, g, f) in keys.iter().filter_map(|k| objects::parse_key(k)) {
         apps.push(a);

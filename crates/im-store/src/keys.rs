@@ -1,6 +1,6 @@
 use crate::error::StoreResult;
+use crate::Db;
 use rand::RngCore;
-use sqlx::PgPool;
 
 /// A token signing key.
 #[derive(Debug, Clone)]
@@ -11,7 +11,7 @@ pub struct SigningKey {
 
 /// Loads every signing key, newest first, creating the first one when there is none. Two
 /// instances starting together agree on one key: the creation runs under an advisory lock.
-pub async fn load_or_create(pool: &PgPool) -> StoreResult<Vec<SigningKey>> {
+pub async fn load_or_create(pool: &Db) -> StoreResult<Vec<SigningKey>> {
     let mut tx = pool.begin().await?;
     sqlx::query("select pg_advisory_xact_lock(7419001)")
         .execute(&mut *tx)

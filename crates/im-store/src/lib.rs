@@ -2,6 +2,7 @@
 //! runs in one transaction. Helpers that must compose take `&mut PgConnection`.
 
 pub mod apps;
+pub mod db;
 pub mod departures;
 pub mod error;
 pub mod files;
@@ -12,6 +13,7 @@ pub mod user_attributes;
 pub mod user_mutes;
 pub mod users;
 
+pub use db::Db;
 pub use error::StoreError;
 
 use sqlx::migrate::MigrateDatabase;
@@ -107,7 +109,7 @@ const ANALYZED_TABLES: &[&str] = &[
 
 /// Refreshes planner statistics of the tables that changed a lot since their last analyze, when
 /// autovacuum is off (with autovacuum on, it does this itself). Returns the tables analyzed.
-pub async fn refresh_statistics(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
+pub async fn refresh_statistics(pool: &Db) -> Result<Vec<String>, sqlx::Error> {
     let autovacuum: String = sqlx::query_scalar("select current_setting('autovacuum')")
         .fetch_one(pool)
         .await?;

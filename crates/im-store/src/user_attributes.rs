@@ -7,9 +7,10 @@ pub mod usage;
 
 use crate::error::StoreResult;
 use crate::rooms::decode;
+use crate::Db;
 use im_domain::attributes::{self, Attributes, Patch};
 use im_domain::{room, Limits};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use usage::{Kind, Mode};
 use uuid::Uuid;
 
@@ -33,7 +34,7 @@ async fn lock_user(conn: &mut PgConnection, app: Uuid, username: &str) -> StoreR
 /// Merges `patch` into the user's attributes; answers the whole set after the merge. Refused
 /// (403) when the user's set or the app's total would grow past its limit.
 pub async fn set(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     username: &str,
     patch: &Patch,
@@ -52,7 +53,7 @@ pub async fn set(
 /// One attempt at a set; `None` when it was rolled back to be tried exclusively. `mode` is the
 /// guard's mode if the set grows the total (chosen from the total when `None`).
 async fn set_once(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     username: &str,
     patch: &Patch,
@@ -124,7 +125,7 @@ async fn set_once(
 }
 
 /// One user's attributes (empty when none); the user must exist.
-pub async fn of_user(pool: &PgPool, app: Uuid, username: &str) -> StoreResult<Attributes> {
+pub async fn of_user(pool: &Db, app: Uuid, username: &str) -> StoreResult<Attributes> {
     let found: Option<Option<serde_json::Value>> = sqlx::query_scalar(
         "select a.attrs from users u
            left join user_attributes a on a.app = u.app and a.username = u.username
@@ -143,7 +144,7 @@ pub async fn of_user(pool: &PgPool, app: Uuid, username: &str) -> StoreResult<At
 /// The chosen keys (all when none) of each named user that exists, in the order named; users
 /// that do not exist are left out.
 pub async fn of_users(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     usernames: &[String],
     keys: &[String],
@@ -167,7 +168,7 @@ pub async fn of_users(
 
 /// Removes all of a user's attributes; the user must exist. Locks the user like a set does,
 /// so that a set's size change is computed from what is really stored.
-pub async fn delete(pool: &PgPool, app: Uuid, username: &str) -> StoreResult<()> {
+pub async fn delete(pool: &Db, app: Uuid, username: &str) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
     lock_user(&mut tx, app, username).await?;
     sqlx::query("delete from user_attributes where app = $1 and username = $2")
@@ -180,7 +181,7 @@ pub async fn delete(pool: &PgPool, app: Uuid, username: &str) -> StoreResult<()>
 }
 
 /// Bytes used by every user attribute of the app: the sum of its counter rows.
-pub async fn capacity(pool: &PgPool, app: Uuid) -> StoreResult<i64> {
+pub async fn capacity(pool: &Db, app: Uuid) -> StoreResult<i64> {
     let mut conn = pool.acquire().await?;
     usage::total(&mut conn, app, Kind::User).await
 }

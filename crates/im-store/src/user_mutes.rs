@@ -2,9 +2,9 @@
 //! time has passed, so an expired mute needs no job to disappear.
 
 use crate::error::StoreResult;
+use crate::Db;
 use chrono::{DateTime, Utc};
 use im_domain::user_mutes::{MuteChange, MuteKind};
-use sqlx::PgPool;
 use uuid::Uuid;
 
 /// One mute: the user, its conversation type and its expiry (`None`: for ever).
@@ -18,7 +18,7 @@ pub struct UserMute {
 /// Applies the changes for one user in one transaction. `false` when the user does not exist
 /// (nothing is written).
 pub async fn set(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     username: &str,
     changes: &[(MuteKind, MuteChange)],
@@ -77,7 +77,7 @@ pub async fn set(
 
 /// A user's mutes in force at `now`; `None` when the user does not exist.
 pub async fn of_user(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     username: &str,
     now: DateTime<Utc>,
@@ -119,7 +119,7 @@ pub async fn of_user(
 
 /// A page of the app's mutes in force at `now`, by user then type (the primary key's order).
 pub async fn page(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     now: DateTime<Utc>,
     offset: i64,

@@ -1,6 +1,7 @@
 use crate::error::StoreResult;
+use crate::Db;
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, PgConnection, PgPool};
+use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
 /// An IM user as the API shows it.
@@ -27,7 +28,7 @@ pub struct NewUser {
 /// Registers users in one statement. Returns the users created, in request order, and the
 /// names that already existed (nothing is written for those).
 pub async fn register(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     new: Vec<NewUser>,
 ) -> StoreResult<(Vec<User>, Vec<String>)> {
@@ -65,7 +66,7 @@ pub async fn register(
     Ok((created, existing))
 }
 
-pub async fn get(pool: &PgPool, app: Uuid, username: &str) -> StoreResult<Option<User>> {
+pub async fn get(pool: &Db, app: Uuid, username: &str) -> StoreResult<Option<User>> {
     Ok(sqlx::query_as::<_, User>(&format!(
         "select {COLUMNS} from users where app = $1 and username = $2"
     ))
@@ -77,7 +78,7 @@ pub async fn get(pool: &PgPool, app: Uuid, username: &str) -> StoreResult<Option
 
 /// A user with its password hash, for login.
 pub async fn credentials(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     username: &str,
 ) -> StoreResult<Option<(User, Option<String>)>> {
@@ -100,7 +101,7 @@ pub async fn credentials(
 /// One page of users in creation order after the keyset position `after`, plus whether more
 /// users follow it.
 pub async fn page(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     after: Option<i64>,
     limit: i64,
@@ -117,7 +118,7 @@ pub async fn page(
 }
 
 /// Deletes one user and everything that hangs off it, in one transaction.
-pub async fn delete_one(pool: &PgPool, app: Uuid, username: &str) -> StoreResult<Option<User>> {
+pub async fn delete_one(pool: &Db, app: Uuid, username: &str) -> StoreResult<Option<User>> {
     let mut tx = pool.begin().await?;
     let names = vec![username.to_owned()];
     let mut gone = delete_named(&mut tx, app, &names).await?;
@@ -128,7 +129,7 @@ pub async fn delete_one(pool: &PgPool, app: Uuid, username: &str) -> StoreResult
 /// Deletes the `limit` oldest users after the keyset position `after`, in one transaction.
 /// Returns them oldest first, and whether users remain after the last one.
 pub async fn delete_oldest(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     after: Option<i64>,
     limit: i64,
@@ -181,7 +182,7 @@ pub async fn delete_named(
 }
 
 pub async fn set_password(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     username: &str,
     password_hash: &str,
@@ -199,7 +200,7 @@ pub async fn set_password(
 }
 
 pub async fn set_activated(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     username: &str,
     activated: bool,
@@ -216,7 +217,7 @@ pub async fn set_activated(
 }
 
 pub async fn set_nickname(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     username: &str,
     nickname: &str,
@@ -234,7 +235,7 @@ pub async fn set_nickname(
 
 /// Returns the user, creating it (without a password) when it does not exist. Safe under
 /// concurrent calls for the same name.
-pub async fn get_or_create(pool: &PgPool, app: Uuid, username: &str) -> StoreResult<User> {
+pub async fn get_or_create(pool: &Db, app: Uuid, username: &str) -> StoreResult<User> {
     let row = sqlx::query_as::<_, User>(&format!(
         "with ins as (
             insert into users (app, username, uuid) values ($1, $2, $3)

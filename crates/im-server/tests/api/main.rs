@@ -5,6 +5,7 @@ mod chatroom_attributes;
 mod chatroom_members;
 mod chatrooms;
 mod cli;
+mod db_handle;
 mod embedded;
 mod group_files;
 mod group_files_common;

@@ -273,14 +273,18 @@ async fn busy_tables_get_fresh_statistics_when_autovacuum_is_off(pool: PgPool) {
         .unwrap();
     if autovacuum == "on" {
         // PostgreSQL keeps statistics itself; the keeper stays out of the way.
-        let analyzed = im_store::refresh_statistics(&app.pool).await.unwrap();
+        let analyzed = im_store::refresh_statistics(&im_store::Db::new(app.pool.clone()))
+            .await
+            .unwrap();
         assert!(analyzed.is_empty(), "{analyzed:?}");
         return;
     }
     // Server backends report their counts to shared statistics with a delay of up to a second.
     let mut analyzed = Vec::new();
     for _ in 0..50 {
-        analyzed = im_store::refresh_statistics(&app.pool).await.unwrap();
+        analyzed = im_store::refresh_statistics(&im_store::Db::new(app.pool.clone()))
+            .await
+            .unwrap();
         if !analyzed.is_empty() {
             break;
         }
@@ -295,10 +299,12 @@ async fn busy_tables_get_fresh_statistics_when_autovacuum_is_off(pool: PgPool) {
     .unwrap();
     assert!(pending < 500, "{pending}");
     // Nothing changed since: nothing to do.
-    assert!(im_store::refresh_statistics(&app.pool)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(
+        im_store::refresh_statistics(&im_store::Db::new(app.pool.clone()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 // ---- the document tells the truth ----

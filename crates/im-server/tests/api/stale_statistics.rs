@@ -190,11 +190,13 @@ async fn member_pages_are_planned_once_per_connection(kind: Kind, pool: PgPool) 
         (plain, false),
     ] {
         // One connection, so that the plan counts read below are the pages' own.
-        let one = PgPoolOptions::new()
-            .max_connections(1)
-            .connect_with(options)
-            .await
-            .unwrap();
+        let one = im_store::Db::new(
+            PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(options)
+                .await
+                .unwrap(),
+        );
         // The first page of 10, the legacy form's usual call.
         for _ in 0..8 {
             let members = im_store::rooms::members_by_page(&one, app_uuid, room_kind, room, 0, 10)

@@ -37,7 +37,7 @@ pub(crate) fn decode(v: Option<serde_json::Value>) -> Attributes {
 
 /// Merges `patch` into a member's attributes; answers the whole set after the merge.
 pub async fn set_attributes(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -65,7 +65,7 @@ pub async fn set_attributes(
 
 /// One member's attributes.
 pub async fn attributes_of(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -80,7 +80,7 @@ pub async fn attributes_of(
 
 /// The chosen keys (all when none) of each target that is a member; others are left out.
 pub async fn attributes_of_many(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,

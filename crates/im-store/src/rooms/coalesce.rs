@@ -31,7 +31,7 @@ pub trait Change: Send + Sync + 'static {
     type Answer: Send + 'static;
     /// Applies the requests in one transaction: each one's answer or refusal.
     fn apply(
-        pool: &PgPool,
+        pool: &Db,
         key: Key,
         requests: &[Self::Request],
     ) -> impl Future<Output = StoreResult<Vec<Result<Self::Answer, DomainError>>>> + Send;
@@ -91,7 +91,7 @@ impl<C: Change> Coalesced<C> {
 
     /// Queues `request`; the task that drains the room's queue applies it through `pool` (the
     /// pool of whoever started that task).
-    async fn submit(&self, pool: &PgPool, key: Key, request: C::Request) -> StoreResult<C::Answer> {
+    async fn submit(&self, pool: &Db, key: Key, request: C::Request) -> StoreResult<C::Answer> {
         let (reply, answer) = oneshot::channel();
         // A room has a queue exactly while a task drains it.
         let first = {
@@ -106,7 +106,7 @@ impl<C: Change> Coalesced<C> {
         answer.await.map_err(|_| sqlx::Error::PoolClosed)?
     }
 
-    async fn drain(self, pool: PgPool, key: Key) {
+    async fn drain(self, pool: Db, key: Key) {
         // Should this task end before its queue is empty (a panic, a runtime shutting down),
         // the guard drops the queue: its callers get an error instead of waiting forever.
         let mut guard = DrainGuard {
@@ -132,7 +132,7 @@ impl<C: Change> Coalesced<C> {
         guard.done = true;
     }
 
-    async fn run(&self, pool: &PgPool, key: Key, jobs: Vec<Job<C>>) {
+    async fn run(&self, pool: &Db, key: Key, jobs: Vec<Job<C>>) {
         let requests: Vec<C::Request> = jobs.iter().map(|j| j.request.clone()).collect();
         self.counts
             .changes
@@ -171,7 +171,7 @@ impl MemberAdds {
     /// Adds one (`single`) or several users to a room; the plan that was applied.
     pub async fn add(
         &self,
-        pool: &PgPool,
+        pool: &Db,
         (app, kind, id): (Uuid, RoomKind, RoomId),
         names: Vec<Username>,
         single: bool,
@@ -190,7 +190,7 @@ impl MemberRemoves {
     /// Removes one (`single`) or several members of a room; per-user outcomes.
     pub async fn remove(
         &self,
-        pool: &PgPool,
+        pool: &Db,
         (app, kind, id): (Uuid, RoomKind, RoomId),
         names: Vec<Username>,
         single: bool,
@@ -258,7 +258,7 @@ impl Change for Adds {
     type Answer = AddPlan;
 
     async fn apply(
-        pool: &PgPool,
+        pool: &Db,
         key: Key,
         requests: &[AddRequest],
     ) -> StoreResult<Vec<Result<AddPlan, DomainError>>> {
@@ -290,7 +290,7 @@ impl Change for Removes {
     type Answer = Vec<Outcome>;
 
     async fn apply(
-        pool: &PgPool,
+        pool: &Db,
         key: Key,
         requests: &[RemoveRequest],
     ) -> StoreResult<Vec<Result<Vec<Outcome>, DomainError>>> {

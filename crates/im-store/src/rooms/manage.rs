@@ -37,7 +37,7 @@ impl Default for Flags {
 
 /// Creates a room with its owner and first members.
 pub async fn create(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     new: NewRoom,
@@ -111,12 +111,7 @@ pub async fn create(
     Ok(room)
 }
 
-pub async fn get(
-    pool: &PgPool,
-    app: Uuid,
-    kind: RoomKind,
-    id: RoomId,
-) -> StoreResult<Option<Room>> {
+pub async fn get(pool: &Db, app: Uuid, kind: RoomKind, id: RoomId) -> StoreResult<Option<Room>> {
     Ok(sqlx::query_as::<_, Room>(&format!(
         "select {COLUMNS} from rooms where app = $1 and kind = $2 and id = $3"
     ))
@@ -128,7 +123,7 @@ pub async fn get(
 }
 
 /// A room that must exist (404 `resource_not_found` otherwise).
-pub async fn require(pool: &PgPool, app: Uuid, kind: RoomKind, id: RoomId) -> StoreResult<Room> {
+pub async fn require(pool: &Db, app: Uuid, kind: RoomKind, id: RoomId) -> StoreResult<Room> {
     get(pool, app, kind, id)
         .await?
         .ok_or_else(|| room::not_found(kind, id).into())
@@ -153,7 +148,7 @@ pub struct RoomWithMembers {
 /// call. The member limit is the configured number, written into the statement, so that a
 /// generic plan knows it and reads the position index in order rather than sorting a big room.
 pub async fn details(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     ids: &[RoomId],
@@ -192,7 +187,7 @@ pub async fn details(
 /// One page of rooms after the keyset position `after`, oldest first (or newest first), and
 /// whether more follow.
 pub async fn page(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     after: Option<i64>,
@@ -217,7 +212,7 @@ pub async fn page(
 
 /// Whether an existing user is a member of an existing room.
 pub async fn is_member(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -245,7 +240,7 @@ pub async fn is_member(
 
 /// A page of the rooms a user is in, newest join first, and how many they are in: one statement.
 pub async fn joined(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     username: &Username,
@@ -324,7 +319,7 @@ pub struct RoomUpdate {
 
 /// Applies an update and/or an owner transfer in one transaction.
 pub async fn update(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -408,7 +403,7 @@ pub async fn update(
 }
 
 /// Deletes a room and everything in it.
-pub async fn delete(pool: &PgPool, app: Uuid, kind: RoomKind, id: RoomId) -> StoreResult<()> {
+pub async fn delete(pool: &Db, app: Uuid, kind: RoomKind, id: RoomId) -> StoreResult<()> {
     let gone = sqlx::query("delete from rooms where app = $1 and kind = $2 and id = $3")
         .bind(app)
         .bind(kind.as_str())
@@ -424,7 +419,7 @@ pub async fn delete(pool: &PgPool, app: Uuid, kind: RoomKind, id: RoomId) -> Sto
 
 /// Sets a room's text/flag column, under the room lock (a disabled room refuses it).
 async fn set_column<V>(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -449,7 +444,7 @@ where
 }
 
 pub async fn set_announcement(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -460,7 +455,7 @@ pub async fn set_announcement(
 
 /// Mute-all on or off.
 pub async fn set_muted_all(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -471,7 +466,7 @@ pub async fn set_muted_all(
 
 /// Disables or enables a group (the one write a disabled group accepts besides delete).
 pub async fn set_disabled(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,

@@ -13,7 +13,7 @@ pub struct Member {
 /// Members by page number (owner first). Errors with `service_resource_not_found` for an
 /// unknown room.
 pub async fn members_by_page(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -25,7 +25,7 @@ pub async fn members_by_page(
 
 /// Members after the keyset position `after` (owner first), and whether more follow.
 pub async fn members_after(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -48,7 +48,7 @@ pub async fn members_after(
 /// backwards: the room's `member_count`, read in the same snapshot, is exactly its rows. So the
 /// last page of a big room costs what the first does, and no page skips more than half the room.
 async fn page(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -116,12 +116,7 @@ async fn page(
 // ---------------------------------------------------------------------------------------------
 // Admins
 
-pub async fn admins(
-    pool: &PgPool,
-    app: Uuid,
-    kind: RoomKind,
-    id: RoomId,
-) -> StoreResult<Vec<String>> {
+pub async fn admins(pool: &Db, app: Uuid, kind: RoomKind, id: RoomId) -> StoreResult<Vec<String>> {
     require(pool, app, kind, id).await?;
     Ok(sqlx::query_scalar(
         "select username from room_members
@@ -151,7 +146,7 @@ async fn role_of(
 
 /// Promotes a member to admin (`promote`, at most `max_admins`) or demotes an admin.
 pub async fn set_admin(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,

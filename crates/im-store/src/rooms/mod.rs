@@ -18,12 +18,13 @@
 //! Connections run with sequential scans off (see `crate::session_options`).
 
 use crate::error::{StoreError, StoreResult};
+use crate::Db;
 use chrono::{DateTime, Utc};
 use im_domain::room::{
     self, AddPlan, MuteDuration, Outcome, RoomFacts, RoomId, RoomKind, UserFacts,
 };
 use im_domain::{DomainError, Limits, Username};
-use sqlx::{FromRow, PgConnection, PgPool};
+use sqlx::{FromRow, PgConnection};
 use uuid::Uuid;
 
 mod attributes;

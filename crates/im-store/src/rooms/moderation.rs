@@ -4,7 +4,7 @@ use super::*;
 
 /// Unexpired mutes as `(username, expire_ms)`.
 pub async fn mutes(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -24,7 +24,7 @@ pub async fn mutes(
 
 /// Mutes members until `duration` from `now_ms`; returns per-user outcomes and the expiry.
 pub async fn mute(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -54,7 +54,7 @@ pub async fn mute(
 
 /// Lifts mutes; `true` per name that was muted.
 pub async fn unmute(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -97,7 +97,7 @@ impl NameList {
 
 /// The names on a room's block list or whitelist, oldest entry first.
 pub async fn names(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -117,7 +117,7 @@ pub async fn names(
 /// Puts members on a list. Blocking also ends their membership and keeps them out; the owner
 /// cannot be blocked but may be whitelisted.
 pub async fn add_to_list(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -153,7 +153,7 @@ pub async fn add_to_list(
 
 /// Unblocks users. A single name that is not blocked is an error.
 pub async fn unblock(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
@@ -175,7 +175,7 @@ pub async fn unblock(
 }
 
 pub async fn whitelist_remove(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,

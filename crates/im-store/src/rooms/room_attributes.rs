@@ -76,7 +76,7 @@ pub struct AttributeSet {
 /// Sets keys for member `who`; per-key results. Keys that would grow the app's total past
 /// its cap are refused.
 pub async fn set_room_attributes(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     id: RoomId,
     who: &Username,
@@ -96,7 +96,7 @@ pub async fn set_room_attributes(
 /// One attempt at a set; `None` when it was rolled back to be tried exclusively. `mode` is the
 /// guard's mode if the set grows the total (chosen from the total when `None`).
 async fn set_once(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     id: RoomId,
     who: &Username,
@@ -177,7 +177,7 @@ async fn set_once(
 /// Deletes keys that `who` set (any keys when `forced`, which needs no membership); per-key
 /// results.
 pub async fn delete_room_attributes(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     id: RoomId,
     who: &Username,
@@ -204,7 +204,7 @@ pub async fn delete_room_attributes(
 
 /// The chosen keys (all when none) of a chatroom, by key.
 pub async fn room_attributes(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     id: RoomId,
     keys: &[String],

@@ -3,7 +3,7 @@
 use super::*;
 
 pub async fn super_admins(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     offset: i64,
     limit: i64,
@@ -18,7 +18,7 @@ pub async fn super_admins(
     .await?)
 }
 
-pub async fn add_super_admin(pool: &PgPool, app: Uuid, name: &Username) -> StoreResult<()> {
+pub async fn add_super_admin(pool: &Db, app: Uuid, name: &Username) -> StoreResult<()> {
     let done = sqlx::query(
         "insert into chatroom_super_admins (app, username)
          select app, username from users where app = $1 and username = $2
@@ -35,7 +35,7 @@ pub async fn add_super_admin(pool: &PgPool, app: Uuid, name: &Username) -> Store
     Ok(())
 }
 
-pub async fn remove_super_admin(pool: &PgPool, app: Uuid, name: &Username) -> StoreResult<()> {
+pub async fn remove_super_admin(pool: &Db, app: Uuid, name: &Username) -> StoreResult<()> {
     let done = sqlx::query("delete from chatroom_super_admins where app = $1 and username = $2")
         .bind(app)
         .bind(name.as_str())

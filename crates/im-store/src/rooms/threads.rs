@@ -119,7 +119,7 @@ async fn group_members(
 
 /// Creates a thread in a group with its owner as first member, within the app's thread cap.
 pub async fn create_thread(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     new: NewThread,
     limits: &Limits,
@@ -156,7 +156,7 @@ pub async fn create_thread(
 }
 
 /// Renames a thread.
-pub async fn rename_thread(pool: &PgPool, app: Uuid, id: RoomId, name: &str) -> StoreResult<()> {
+pub async fn rename_thread(pool: &Db, app: Uuid, id: RoomId, name: &str) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
     lock_thread(&mut tx, app, id).await?;
     sqlx::query("update rooms set name = $3, modified_at = now() where app = $1 and id = $2")
@@ -170,7 +170,7 @@ pub async fn rename_thread(pool: &PgPool, app: Uuid, id: RoomId, name: &str) -> 
 }
 
 /// Deletes a thread and its memberships.
-pub async fn delete_thread(pool: &PgPool, app: Uuid, id: RoomId) -> StoreResult<()> {
+pub async fn delete_thread(pool: &Db, app: Uuid, id: RoomId) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
     lock_thread(&mut tx, app, id).await?;
     sqlx::query("delete from rooms where app = $1 and id = $2")
@@ -184,7 +184,7 @@ pub async fn delete_thread(pool: &PgPool, app: Uuid, id: RoomId) -> StoreResult<
 
 /// Adds members of the group to a thread (the room core's add, with the group rule first).
 pub async fn join_thread(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     id: RoomId,
     names: &[Username],
@@ -202,7 +202,7 @@ pub async fn join_thread(
 
 /// Removes members from a thread: a result per user (the room core's removal plan).
 pub async fn kick_from_thread(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     id: RoomId,
     names: &[Username],
@@ -234,7 +234,7 @@ pub type ThreadKey = (i64, i64);
 /// Every page is one range of an index in the order read, so a page costs the same at any
 /// position.
 pub async fn threads_page(
-    pool: &PgPool,
+    pool: &Db,
     app: Uuid,
     scope: &ThreadScope,
     after: Option<ThreadKey>,
