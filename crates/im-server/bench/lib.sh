@@ -69,7 +69,9 @@ SQL
   url=$(python3 -c 'import sys, urllib.parse as u; p = u.urlsplit(sys.argv[1])
 print(p._replace(netloc="imserver_capture@" + p.netloc.rpartition("@")[2]).geturl())' "$DATABASE_URL")
   XPORT=$(free_port) RPORT=$(free_port)
-  env IMSERVER__SERVER__LOG_LEVEL=warn "$@" IMSERVER__DATABASE__MAX_CONNECTIONS=4 DATABASE_URL="$url" \
+  # Without the statistics keeper, whose statements would otherwise land among a request's.
+  env IMSERVER__SERVER__LOG_LEVEL=warn "$@" IMSERVER__DATABASE__MAX_CONNECTIONS=4 \
+    IMSERVER__DATABASE__ANALYZE_INTERVAL_SECS=0 DATABASE_URL="$url" \
     "$BIN" serve --port "$XPORT" --bind 127.0.0.1 >/dev/null 2>&1 &
   XPID=$!
   REPLAY_DIR="$REPLAY_DIR" REPLAY_DATABASE_URL="$DATABASE_URL" "$CEIL" "$RPORT" >/dev/null 2>&1 &
@@ -168,15 +170,19 @@ bench_cleanup() {
   rm -rf "$LOG" "${REPLAY_DIR:-}" /tmp/bench_auth_$$.lua /tmp/bench_script_$$.lua
 }
 
-# CONNS (default 32): wrk's connections. A read is followed by its same-SQL ceiling.
+# CONNS (default 32): wrk's connections. A read is followed by its same-SQL ceiling. Each is
+# measured after a one-second warm-up on the same URL (not counted), so that its figures are the
+# steady state's, not those of every connection preparing the read's statement once.
 run() { # name url [ENV=VALUE...]: GET (or $METHOD/$BODY) with the app token
   local name=$1 url=$2; shift 2
   [ -n "${SAME_SQL:-}" ] && same_sql_capture "$name" "$url" "$@"
+  env "$@" wrk -t1 -c"${CONNS:-32}" -d1s -s /tmp/bench_auth_$$.lua "$url" >/dev/null 2>&1
   echo "$name $(env "$@" wrk -t1 -c"${CONNS:-32}" -d"${D}s" -s /tmp/bench_auth_$$.lua "$url" 2>&1 | grep RESULT)"
   [ -s "${REPLAY_DIR:-}/$name.json" ] || return 0
   local replay="http://127.0.0.1:$RPORT/db/replay/$name" answer
   answer=$(curl -s -w ' %{http_code}' "$replay")
   [ "${answer##* }" = 200 ] || { echo "# $name: the same-SQL ceiling failed: ${answer:0:300}" >&2; return 0; }
+  wrk -t1 -c"${CONNS:-32}" -d1s "$replay" >/dev/null 2>&1
   echo "ceiling_same_sql_$name $(wrk -t1 -c"${CONNS:-32}" -d"${D}s" -s "$PERF/wrk/report.lua" "$replay" 2>&1 | grep RESULT)"
 }
 
