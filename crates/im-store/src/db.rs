@@ -138,7 +138,7 @@ impl Db {
         self.pool.acquire().await
     }
 
-    /// A transaction on a connection taken as [`Db::acquire`] takes it; the connection goes back
+    /// A transaction on a connection taken as [`Db::acquire`] takes one. The connection goes back
     /// to the pool when the transaction ends.
     pub async fn begin(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
         let conn = self.acquire().await?;

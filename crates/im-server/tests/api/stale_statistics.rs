@@ -23,6 +23,38 @@ fn scans(plan: &Value, indexes: &mut Vec<String>, seq: &mut bool) {
     }
 }
 
+/// The id of the only app, whose rooms may now hold 5000 members.
+async fn room_for_5000(pool: &PgPool) -> uuid::Uuid {
+    let (app_uuid,): (uuid::Uuid,) = sqlx::query_as("select id from apps")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    sqlx::query("update rooms set maxusers = 5000")
+        .execute(pool)
+        .await
+        .unwrap();
+    app_uuid
+}
+
+/// Users m1..m3000 (inserted in SQL), then joined to the room through the API in batches of 60.
+async fn join_3000(app: &TestApp, kind: Kind, id: &str, pool: &PgPool, app_uuid: uuid::Uuid) {
+    sqlx::query(
+        "insert into users (app, username, uuid)
+         select $1, 'm' || i, gen_random_uuid() from generate_series(1, 3000) i",
+    )
+    .bind(app_uuid)
+    .execute(pool)
+    .await
+    .unwrap();
+    for first in (1..=3000).step_by(60) {
+        let names: Vec<String> = (first..first + 60).map(|i| format!("m{i}")).collect();
+        let r = app
+            .post(&kind.at(id, "/users"), json!({ "usernames": names }))
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+}
+
 async fn lookups_by_key_take_the_key_on_statistics_from_tiny_tables(kind: Kind, pool: PgPool) {
     // The server, and the connection that plans the lookups, run with the server's settings.
     let options = im_store::session_options((*pool.connect_options()).clone());
@@ -31,14 +63,7 @@ async fn lookups_by_key_take_the_key_on_statistics_from_tiny_tables(kind: Kind, 
         .connect_lazy_with(options.clone());
     let app = TestApp::spawn_over(pool.clone(), served.clone(), |_| {}).await;
     let id = kind.setup(&app, "olga", &[]).await;
-    let (app_uuid,): (uuid::Uuid,) = sqlx::query_as("select id from apps")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    sqlx::query("update rooms set maxusers = 5000")
-        .execute(&pool)
-        .await
-        .unwrap();
+    let app_uuid = room_for_5000(&pool).await;
     for t in ["users", "rooms", "room_members", "user_room_counts"] {
         sqlx::query(&format!("alter table {t} set (autovacuum_enabled = off)"))
             .execute(&pool)
@@ -80,14 +105,6 @@ async fn lookups_by_key_take_the_key_on_statistics_from_tiny_tables(kind: Kind, 
 
     // The tables grow: 3000 users join the room through the API, the app gets 2000 more rooms.
     sqlx::query(
-        "insert into users (app, username, uuid)
-         select $1, 'm' || i, gen_random_uuid() from generate_series(1, 3000) i",
-    )
-    .bind(app_uuid)
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query(
         "insert into rooms (app, kind, name, owner, maxusers)
          select $1, $2, 'r' || i, 'olga', 10 from generate_series(1, 2000) i",
     )
@@ -96,13 +113,7 @@ async fn lookups_by_key_take_the_key_on_statistics_from_tiny_tables(kind: Kind, 
     .execute(&pool)
     .await
     .unwrap();
-    for first in (1..=3000).step_by(60) {
-        let names: Vec<String> = (first..first + 60).map(|i| format!("m{i}")).collect();
-        let r = app
-            .post(&kind.at(&id, "/users"), json!({ "usernames": names }))
-            .await;
-        assert_eq!(r.status, 200, "{:?}", r.body);
-    }
+    join_3000(&app, kind, &id, &pool, app_uuid).await;
     let r = app
         .get(&kind.at(&id, "/users?pagenum=30&pagesize=100"))
         .await;
@@ -153,29 +164,8 @@ both_kinds!(lookups_by_key_take_the_key_on_statistics_from_tiny_tables);
 async fn member_pages_are_planned_once_per_connection(kind: Kind, pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     let id = kind.setup(&app, "olga", &[]).await;
-    let (app_uuid,): (uuid::Uuid,) = sqlx::query_as("select id from apps")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    sqlx::query("update rooms set maxusers = 5000")
-        .execute(&pool)
-        .await
-        .unwrap();
-    sqlx::query(
-        "insert into users (app, username, uuid)
-         select $1, 'm' || i, gen_random_uuid() from generate_series(1, 3000) i",
-    )
-    .bind(app_uuid)
-    .execute(&pool)
-    .await
-    .unwrap();
-    for first in (1..=3000).step_by(60) {
-        let names: Vec<String> = (first..first + 60).map(|i| format!("m{i}")).collect();
-        let r = app
-            .post(&kind.at(&id, "/users"), json!({ "usernames": names }))
-            .await;
-        assert_eq!(r.status, 200, "{:?}", r.body);
-    }
+    let app_uuid = room_for_5000(&pool).await;
+    join_3000(&app, kind, &id, &pool, app_uuid).await;
     sqlx::query("analyze").execute(&pool).await.unwrap();
 
     let room_kind = if kind.is_group() {
