@@ -186,6 +186,22 @@ impl Deref for Db {
     }
 }
 
+/// Runs `$op`, a statement on `$conn` (the connection, `&mut PgConnection`), on a connection of
+/// the handle `$db`, and gives the connection back to the free list only when the statement
+/// succeeded: the one rule every way of running a statement follows.
+macro_rules! on_held {
+    ($db:expr, |$conn:ident| $op:expr) => {{
+        let db = $db.clone();
+        async move {
+            let mut held = db.acquire().await?;
+            let $conn = &mut *held;
+            let out = $op.await?;
+            db.give_back(held);
+            Ok::<_, sqlx::Error>(out)
+        }
+    }};
+}
+
 impl<'p> Executor<'p> for &'_ Db {
     type Database = Postgres;
 
@@ -196,16 +212,13 @@ impl<'p> Executor<'p> for &'_ Db {
     where
         E: 'q + Execute<'q, Postgres>,
     {
-        let db = self.clone();
         // Collected before they are yielded, so that the connection is free again (or dropped)
         // as soon as the statement ends: every statement here is read whole anyway.
-        let all = async move {
-            let mut conn = db.acquire().await?;
-            let items: Vec<_> = (&mut *conn).fetch_many(query).try_collect().await?;
-            db.give_back(conn);
-            Ok::<_, sqlx::Error>(stream::iter(items.into_iter().map(Ok)))
-        };
-        stream::once(all).try_flatten().boxed()
+        let all = on_held!(self, |conn| conn.fetch_many(query).try_collect::<Vec<_>>());
+        stream::once(all)
+            .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
     }
 
     fn fetch_optional<'e, 'q: 'e, E>(
@@ -215,13 +228,7 @@ impl<'p> Executor<'p> for &'_ Db {
     where
         E: 'q + Execute<'q, Postgres>,
     {
-        let db = self.clone();
-        Box::pin(async move {
-            let mut conn = db.acquire().await?;
-            let row = (&mut *conn).fetch_optional(query).await?;
-            db.give_back(conn);
-            Ok(row)
-        })
+        Box::pin(on_held!(self, |conn| conn.fetch_optional(query)))
     }
 
     fn prepare_with<'e, 'q: 'e>(
@@ -229,25 +236,13 @@ impl<'p> Executor<'p> for &'_ Db {
         sql: &'q str,
         parameters: &'e [PgTypeInfo],
     ) -> BoxFuture<'e, Result<PgStatement<'q>, sqlx::Error>> {
-        let db = self.clone();
-        Box::pin(async move {
-            let mut conn = db.acquire().await?;
-            let statement = (&mut *conn).prepare_with(sql, parameters).await?;
-            db.give_back(conn);
-            Ok(statement)
-        })
+        Box::pin(on_held!(self, |conn| conn.prepare_with(sql, parameters)))
     }
 
     fn describe<'e, 'q: 'e>(
         self,
         sql: &'q str,
     ) -> BoxFuture<'e, Result<Describe<Postgres>, sqlx::Error>> {
-        let db = self.clone();
-        Box::pin(async move {
-            let mut conn = db.acquire().await?;
-            let described = (&mut *conn).describe(sql).await?;
-            db.give_back(conn);
-            Ok(described)
-        })
+        Box::pin(on_held!(self, |conn| conn.describe(sql)))
     }
 }

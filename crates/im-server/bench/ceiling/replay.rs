@@ -160,62 +160,41 @@ pub fn configure() -> std::io::Result<Option<web::Data<Replays>>> {
 
 fn param(kind: &str, v: Option<String>) -> Result<Param, String> {
     let bad = |e: &dyn std::fmt::Display| format!("{kind} {v:?}: {e}");
+    let text = v.as_deref();
     Ok(match kind {
         "TEXT" | "VARCHAR" | "NAME" | "BPCHAR" => Param::Text(v.clone()),
-        "INT8" => Param::Int8(
-            v.as_deref()
-                .map(str::parse)
-                .transpose()
-                .map_err(|e| bad(&e))?,
-        ),
-        "INT4" => Param::Int4(
-            v.as_deref()
-                .map(str::parse)
-                .transpose()
-                .map_err(|e| bad(&e))?,
-        ),
-        "INT2" => Param::Int2(
-            v.as_deref()
-                .map(str::parse)
-                .transpose()
-                .map_err(|e| bad(&e))?,
-        ),
-        "FLOAT8" => Param::Float8(
-            v.as_deref()
-                .map(str::parse)
-                .transpose()
-                .map_err(|e| bad(&e))?,
-        ),
-        "BOOL" => Param::Bool(v.as_deref().map(|b| b == "t" || b == "true")),
-        "UUID" => Param::Uuid(
-            v.as_deref()
-                .map(str::parse)
-                .transpose()
-                .map_err(|e| bad(&e))?,
-        ),
+        "INT8" => Param::Int8(parsed(text).map_err(|e| bad(&e))?),
+        "INT4" => Param::Int4(parsed(text).map_err(|e| bad(&e))?),
+        "INT2" => Param::Int2(parsed(text).map_err(|e| bad(&e))?),
+        "FLOAT8" => Param::Float8(parsed(text).map_err(|e| bad(&e))?),
+        "UUID" => Param::Uuid(parsed(text).map_err(|e| bad(&e))?),
+        "BOOL" => Param::Bool(text.map(|b| b == "t" || b == "true")),
         "TIMESTAMPTZ" => Param::Time(
-            v.as_deref()
-                .map(|t| {
-                    chrono::DateTime::parse_from_str(&format!("{t}00"), "%Y-%m-%d %H:%M:%S%.f%z")
-                        .map(|t| t.to_utc())
-                })
-                .transpose()
-                .map_err(|e| bad(&e))?,
+            text.map(|t| {
+                chrono::DateTime::parse_from_str(&format!("{t}00"), "%Y-%m-%d %H:%M:%S%.f%z")
+                    .map(|t| t.to_utc())
+            })
+            .transpose()
+            .map_err(|e| bad(&e))?,
         ),
-        "TEXT[]" | "VARCHAR[]" => Param::TextArray(v.as_deref().map(array)),
+        "TEXT[]" | "VARCHAR[]" => Param::TextArray(text.map(array)),
         "INT8[]" => Param::Int8Array(
-            v.as_deref()
-                .map(|a| {
-                    array(a)
-                        .iter()
-                        .map(|i| i.parse())
-                        .collect::<Result<Vec<i64>, _>>()
-                })
-                .transpose()
-                .map_err(|e| bad(&e))?,
+            text.map(|a| {
+                array(a)
+                    .iter()
+                    .map(|i| i.parse())
+                    .collect::<Result<Vec<i64>, _>>()
+            })
+            .transpose()
+            .map_err(|e| bad(&e))?,
         ),
         other => return Err(format!("parameter type {other} is not handled")),
     })
+}
+
+/// A parameter's text parsed as `T` (`None` for NULL).
+fn parsed<T: FromStr>(text: Option<&str>) -> Result<Option<T>, T::Err> {
+    text.map(str::parse).transpose()
 }
 
 /// The elements of a PostgreSQL array literal (`{a,"b c",d}`), one level deep.
