@@ -25,7 +25,7 @@ bench_start IMSERVER__LIMITS__GROUP_MAXUSERS_CEILING=1000000
 SETUP=$(python3 "$here/groups_setup.py" "$BASE" "$CID" "$CSEC" "$DATABASE_URL") || { echo "setup failed"; tail "$LOG"; exit 3; }
 eval "$SETUP"
 export TOKEN
-psql -q "$DATABASE_URL" -c "analyze" >/dev/null
+bench_settle
 RESULTS=$(mktemp) CEILINGS=$(mktemp)
 G="$BASE/chatgroups"
 P="/$ORG/$APP/chatgroups"

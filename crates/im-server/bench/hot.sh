@@ -52,7 +52,7 @@ export TOKEN
 # plan that reads such a table whole looks cheapest, and spares the planning a real one pays).
 psql -q "$DATABASE_URL" -c "insert into rooms (app, kind, name, owner, maxusers)
   select '$APPUUID', k, 'other', 'u0', 10 from generate_series(1, 2500), unnest('{chatroom,group}'::text[]) k" >/dev/null
-psql -q "$DATABASE_URL" -c "analyze" >/dev/null
+bench_settle
 bench_autovacuum_off room_members users user_room_counts
 RESULTS=$(mktemp) CEILINGS=$(mktemp)
 P="/$ORG/$APP/chatrooms"

@@ -147,6 +147,14 @@ bench_explain() { # min_duration: auto_explain and lock waits for new sessions o
   done
 }
 
+# After a setup: fresh statistics, then a checkpoint, so that writing the setup's pages out does
+# not happen during (and slow) a measured run. Without the right to checkpoint, says so.
+bench_settle() {
+  psql -q "$DATABASE_URL" -c "analyze" >/dev/null
+  psql -q "$DATABASE_URL" -c "checkpoint" >/dev/null 2>&1 ||
+    echo "# no checkpoint after the setup (it needs a superuser or pg_checkpoint)" >&2
+}
+
 # Turns autovacuum (and so auto-analyze) off on tables of the throwaway database, so that a
 # figure measured on stale statistics stays so for the whole run.
 bench_autovacuum_off() { # table...
@@ -172,10 +180,13 @@ bench_cleanup() {
 
 # CONNS (default 32): wrk's connections. A read is followed by its same-SQL ceiling. Each is
 # measured after a one-second warm-up on the same URL (not counted), so that its figures are the
-# steady state's, not those of every connection preparing the read's statement once.
+# steady state's, not those of every connection preparing the read's statement once. Before it,
+# a checkpoint writes out what earlier steps left dirty, so that no checkpoint of theirs lands in
+# the read's run (a write that stalls on the disk shows up as the read's tail).
 run() { # name url [ENV=VALUE...]: GET (or $METHOD/$BODY) with the app token
   local name=$1 url=$2; shift 2
   [ -n "${SAME_SQL:-}" ] && same_sql_capture "$name" "$url" "$@"
+  psql -q "$DATABASE_URL" -c "checkpoint" >/dev/null 2>&1
   env "$@" wrk -t1 -c"${CONNS:-32}" -d1s -s /tmp/bench_auth_$$.lua "$url" >/dev/null 2>&1
   echo "$name $(env "$@" wrk -t1 -c"${CONNS:-32}" -d"${D}s" -s /tmp/bench_auth_$$.lua "$url" 2>&1 | grep RESULT)"
   [ -s "${REPLAY_DIR:-}/$name.json" ] || return 0

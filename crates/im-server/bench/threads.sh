@@ -14,7 +14,7 @@ bench_start
 SETUP=$(python3 "$here/threads_setup.py" "$BASE" "$CID" "$CSEC" "$DATABASE_URL") || { echo "setup failed"; tail "$LOG"; exit 3; }
 eval "$SETUP"
 export TOKEN
-psql -q "$DATABASE_URL" -c "analyze" >/dev/null
+bench_settle
 RESULTS=$(mktemp) CEILINGS=$(mktemp)
 {
 run app_list_first "$BASE/thread?limit=50"
