@@ -30,6 +30,9 @@ pub fn spawn_db_watchdog(state: web::Data<AppState>) {
             if probe(state.pools.base(), Duration::from_secs(1)).await {
                 state.guards.db.reopen();
             } else {
+                if !down {
+                    tracing::warn!("database watchdog: `select 1` failed or took over a second");
+                }
                 state.guards.db.trip();
             }
         }
