@@ -20,8 +20,10 @@ PERF=$(cd "${2:-../shared/perf}" && pwd)
 bench_start IMSERVER__LIMITS__GROUP_MAXUSERS_CEILING=1000000
 # Users: u0..u59 own the groups; pu1..pu99999 fill the big group, pu150001..pu150999 the small
 # one; the single adds walk pu100000.. (big) and pu160000.. (small), the batches pu300000.. (both
-# groups: some 400000 names in 8 s), pgbench adds pu200001..pu260000. The groups may hold up to
-# 1000000, so that no write run fills its group.
+# groups: some 400000 names in 8 s), pgbench adds pu200001..pu260000. The removes walk members
+# that are there: the big group's first ones, and in the small one those the batches added (more
+# than the single adds, which a remove run would outrun). The groups may hold up to 1000000, so
+# that no write run fills its group.
 SETUP=$(python3 "$here/groups_setup.py" "$BASE" "$CID" "$CSEC" "$DATABASE_URL") || { echo "setup failed"; tail "$LOG"; exit 3; }
 eval "$SETUP"
 export TOKEN
@@ -50,10 +52,10 @@ run page_legacy_middle_vacuumed_100000 "$G/$G100K/users?pagenum=500&pagesize=100
 run joined_middle_vacuumed_of_10000 "$BASE/users/hub/joined_chatgroups?pagenum=250&pagesize=20"
 script add_one_1000 seq_from.lua METHOD=POST ROOM_PATH="$P/$G1K" START=160000
 script add_one_100000 seq_from.lua METHOD=POST ROOM_PATH="$P/$G100K" START=100000
-script remove_one_1000 seq_from.lua METHOD=DELETE ROOM_PATH="$P/$G1K" START=160000
-script remove_one_100000 seq_from.lua METHOD=DELETE ROOM_PATH="$P/$G100K" START=1
 script batch_60_1000 batch_from.lua ROOM_PATH="$P/$G1K" START=300000
 script batch_60_100000 batch_from.lua ROOM_PATH="$P/$G100K" START=300000
+script remove_one_1000 seq_from.lua METHOD=DELETE ROOM_PATH="$P/$G1K" START=300000
+script remove_one_100000 seq_from.lua METHOD=DELETE ROOM_PATH="$P/$G100K" START=1
 } | tee "$RESULTS"
 CEIL_ADD_ROOM=$GCEIL bench_ceilings "$APPUUID" 200001 260000 "100000=$G100K" "1000=$G1K" | tee "$CEILINGS"
 echo "$FILL"

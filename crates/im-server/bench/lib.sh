@@ -188,7 +188,10 @@ run() { # name url [ENV=VALUE...]: GET (or $METHOD/$BODY) with the app token
   [ -n "${SAME_SQL:-}" ] && same_sql_capture "$name" "$url" "$@"
   psql -q "$DATABASE_URL" -c "checkpoint" >/dev/null 2>&1
   env "$@" wrk -t1 -c"${CONNS:-32}" -d1s -s /tmp/bench_auth_$$.lua "$url" >/dev/null 2>&1
-  echo "$name $(env "$@" wrk -t1 -c"${CONNS:-32}" -d"${D}s" -s /tmp/bench_auth_$$.lua "$url" 2>&1 | grep RESULT)"
+  local result
+  result="$name $(env "$@" wrk -t1 -c"${CONNS:-32}" -d"${D}s" -s /tmp/bench_auth_$$.lua "$url" 2>&1 | grep RESULT)"
+  echo "$result"
+  non2xx_statuses "$result"
   [ -s "${REPLAY_DIR:-}/$name.json" ] || return 0
   local replay="http://127.0.0.1:$RPORT/db/replay/$name" answer
   answer=$(curl -s -w ' %{http_code}' "$replay")
@@ -200,7 +203,19 @@ run() { # name url [ENV=VALUE...]: GET (or $METHOD/$BODY) with the app token
 script() { # name lua [ENV=VALUE...]: a request script of bench/wrk
   local name=$1 lua=$2; shift 2
   cat "$here/wrk/$lua" "$PERF/wrk/report.lua" > /tmp/bench_script_$$.lua
-  echo "$name $(env "$@" wrk -t1 -c"${CONNS:-32}" -d"${D}s" -s /tmp/bench_script_$$.lua "http://127.0.0.1:$PORT" 2>&1 | grep RESULT)"
+  local result
+  result="$name $(env "$@" wrk -t1 -c"${CONNS:-32}" -d"${D}s" -s /tmp/bench_script_$$.lua "http://127.0.0.1:$PORT" 2>&1 | grep RESULT)"
+  echo "$result"
+  non2xx_statuses "$result"
+}
+
+# After a run with answers other than 2xx: which statuses, by route, the server has answered so
+# far (its /metrics), and the warnings in its log (a 503 says why there), as comment lines.
+non2xx_statuses() { # result line
+  [[ "$1" =~ non2xx=([0-9]+) ]] && [ "${BASH_REMATCH[1]}" != 0 ] || return 0
+  curl -s "http://127.0.0.1:$PORT/metrics" | grep '^http_requests_total{' | grep -v 'status="2' |
+    sed 's/^/# so far: /' >&2
+  grep -E 'WARN|ERROR' "$LOG" | tail -5 | cut -c1-300 | sed 's/^/# server log: /' >&2
 }
 
 # Stops the server, then measures the ceilings: ceiling_http, ceiling_room_plus_page_LABEL for
