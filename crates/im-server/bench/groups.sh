@@ -54,7 +54,9 @@ script add_one_1000 seq_from.lua METHOD=POST ROOM_PATH="$P/$G1K" START=160000
 script add_one_100000 seq_from.lua METHOD=POST ROOM_PATH="$P/$G100K" START=100000
 script batch_60_1000 batch_from.lua ROOM_PATH="$P/$G1K" START=300000
 script batch_60_100000 batch_from.lua ROOM_PATH="$P/$G100K" START=300000
-script remove_one_1000 seq_from.lua METHOD=DELETE ROOM_PATH="$P/$G1K" START=300000
+# wrk builds one request before the run that it never sends: the batches' first 60 names are
+# not members.
+script remove_one_1000 seq_from.lua METHOD=DELETE ROOM_PATH="$P/$G1K" START=300060
 script remove_one_100000 seq_from.lua METHOD=DELETE ROOM_PATH="$P/$G100K" START=1
 } | tee "$RESULTS"
 CEIL_ADD_ROOM=$GCEIL bench_ceilings "$APPUUID" 200001 260000 "100000=$G100K" "1000=$G1K" | tee "$CEILINGS"
