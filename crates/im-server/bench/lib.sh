@@ -74,7 +74,11 @@ print(p._replace(netloc="imserver_capture@" + p.netloc.rpartition("@")[2]).getur
     IMSERVER__DATABASE__ANALYZE_INTERVAL_SECS=0 DATABASE_URL="$url" \
     "$BIN" serve --port "$XPORT" --bind 127.0.0.1 >/dev/null 2>&1 &
   XPID=$!
-  REPLAY_DIR="$REPLAY_DIR" REPLAY_DATABASE_URL="$DATABASE_URL" "$CEIL" "$RPORT" >/dev/null 2>&1 &
+  # As many connections as imserver has (4 per core, 4 to 20, unless set).
+  local pool=$((4 * $(nproc)))
+  pool=$((pool < 4 ? 4 : pool > 20 ? 20 : pool))
+  REPLAY_POOL=${IMSERVER__DATABASE__MAX_CONNECTIONS:-$pool} REPLAY_DIR="$REPLAY_DIR" \
+    REPLAY_DATABASE_URL="$DATABASE_URL" "$CEIL" "$RPORT" >/dev/null 2>&1 &
   RPID=$!
   for _ in $(seq 60); do curl -sf "http://127.0.0.1:$XPORT/ready" >/dev/null && break; sleep 0.5; done
   curl -sf "http://127.0.0.1:$XPORT/ready" >/dev/null && curl -sf "http://127.0.0.1:$RPORT/x" >/dev/null ||

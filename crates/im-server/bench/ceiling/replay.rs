@@ -10,7 +10,8 @@
 //! first request of `name`. `REPLAY_DATABASE_URL` (else `DATABASE_URL`) is the database.
 //!
 //! The connections are set up as imserver's are, since that is the best this stack does: its
-//! session settings (sequential scans off, generic plans), and `POOL` connections (default 20)
+//! session settings (sequential scans off, generic plans), and `REPLAY_POOL` connections (else
+//! `POOL`, default 20; the bench passes imserver's number)
 //! shared out over one pool per worker thread, opened on that thread (a connection used from
 //! another thread than the one whose runtime opened it costs two context switches per round
 //! trip).
@@ -145,7 +146,8 @@ pub fn configure() -> std::io::Result<Option<web::Data<Replays>>> {
             ("enable_seqscan", "off"),
             ("plan_cache_mode", "force_generic_plan"),
         ]);
-    let size: u32 = std::env::var("POOL")
+    let size: u32 = std::env::var("REPLAY_POOL")
+        .or_else(|_| std::env::var("POOL"))
         .ok()
         .and_then(|p| p.parse().ok())
         .unwrap_or(20);
