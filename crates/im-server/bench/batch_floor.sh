@@ -44,10 +44,9 @@ psql -q "$DATABASE_URL" -c "insert into rooms (app, kind, name, owner, maxusers)
   select '$APPUUID', k, 'other', 'u0', 10 from generate_series(1, 2500), unnest('{chatroom,group}'::text[]) k" >/dev/null
 bench_settle
 P="/$ORG/$APP/chatrooms"
-p50() { sed -nE 's/.*p50_ms=([0-9.]+).*/\1/p' <<<"$1"; }
 one=$(CONNS=1 script add_one_alone seq_from.lua METHOD=POST ROOM_PATH="$P/$ONE" START=1); echo "$one"
 batch=$(CONNS=1 script batch_60_alone batch_from.lua ROOM_PATH="$P/$BATCH" START=20001); echo "$batch"
-echo "http batch_60_over_add_one p50_ratio=$(python3 -c "print(round($(p50 "$batch") / $(p50 "$one"), 2))")"
+echo "http batch_60_over_add_one p50_ratio=$(p50_ratio "$batch" "$one")"
 
 # The statements of one add (to XONE) and of one batch (to XBATCH), sent to the capturing server
 # after a first request of each kind (which fills its caches), as pgbench scripts: the users'

@@ -73,8 +73,7 @@ script remove_one_busy seq_from.lua METHOD=DELETE ROOM_PATH="$P/$BUSY" START=100
 # One client alone on a room of its own: what one add and one batch of 60 cost by themselves.
 one=$(CONNS=1 script add_one_alone seq_from.lua METHOD=POST ROOM_PATH="$P/$ALONE" START=1); echo "$one"
 batch=$(CONNS=1 script batch_60_alone batch_from.lua ROOM_PATH="$P/$ALONE" START=$((1 + $(total "$one") + 40))); echo "$batch"
-p50() { sed -nE 's/.*p50_ms=([0-9.]+).*/\1/p' <<<"$1"; }
-echo "batch_60_over_add_one_alone p50_ratio=$(python3 -c "print(round($(p50 "$batch") / $(p50 "$one"), 2))")"
+echo "batch_60_over_add_one_alone p50_ratio=$(p50_ratio "$batch" "$one")"
 # A room of 50000 just filled, on the setup's statistics.
 python3 - "$BASE" "$TOKEN" "$FRESH" <<'PY'
 import json, sys, time, urllib.request

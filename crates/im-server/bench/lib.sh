@@ -74,11 +74,11 @@ print(p._replace(netloc="imserver_capture@" + p.netloc.rpartition("@")[2]).getur
     IMSERVER__DATABASE__ANALYZE_INTERVAL_SECS=0 DATABASE_URL="$url" \
     "$BIN" serve --port "$XPORT" --bind 127.0.0.1 >/dev/null 2>&1 &
   XPID=$!
-  # As many connections as imserver has (4 per core, 4 to 20, unless set).
-  local pool=$((4 * $(nproc)))
-  pool=$((pool < 4 ? 4 : pool > 20 ? 20 : pool))
-  REPLAY_POOL=${IMSERVER__DATABASE__MAX_CONNECTIONS:-$pool} REPLAY_DIR="$REPLAY_DIR" \
-    REPLAY_DATABASE_URL="$DATABASE_URL" "$CEIL" "$RPORT" >/dev/null 2>&1 &
+  # As many connections as the measured server has (its /metrics says).
+  local pool
+  pool=$(curl -s "http://127.0.0.1:$PORT/metrics" | sed -nE 's/^db_pool_connections\{state="max"\} ([0-9]+)$/\1/p')
+  REPLAY_POOL=${pool:-20} REPLAY_DIR="$REPLAY_DIR" REPLAY_DATABASE_URL="$DATABASE_URL" \
+    "$CEIL" "$RPORT" >/dev/null 2>&1 &
   RPID=$!
   for _ in $(seq 60); do curl -sf "http://127.0.0.1:$XPORT/ready" >/dev/null && break; sleep 0.5; done
   curl -sf "http://127.0.0.1:$XPORT/ready" >/dev/null && curl -sf "http://127.0.0.1:$RPORT/x" >/dev/null ||
@@ -212,6 +212,10 @@ script() { # name lua [ENV=VALUE...]: a request script of bench/wrk
   echo "$result"
   non2xx_statuses "$result"
 }
+
+# The p50 of a RESULT line, and the ratio of two lines' p50.
+p50() { sed -nE 's/.*p50_ms=([0-9.]+).*/\1/p' <<<"$1"; }
+p50_ratio() { python3 -c "print(round($(p50 "$1") / $(p50 "$2"), 2))"; }
 
 # After a run with answers other than 2xx: which statuses, by route, the server has answered so
 # far (its /metrics), and the warnings in its log (a 503 says why there), as comment lines.
