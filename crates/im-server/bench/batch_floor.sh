@@ -40,8 +40,7 @@ PY
 ) || { echo "setup failed"; tail "$LOG"; exit 3; }
 eval "$SETUP"
 export TOKEN
-psql -q "$DATABASE_URL" -c "insert into rooms (app, kind, name, owner, maxusers)
-  select '$APPUUID', k, 'other', 'u0', 10 from generate_series(1, 2500), unnest('{chatroom,group}'::text[]) k" >/dev/null
+bench_other_rooms "$APPUUID"
 bench_settle
 P="/$ORG/$APP/chatrooms"
 one=$(CONNS=1 script add_one_alone seq_from.lua METHOD=POST ROOM_PATH="$P/$ONE" START=1); echo "$one"

@@ -48,10 +48,7 @@ PY
 ) || { echo "setup failed"; tail "$LOG"; exit 3; }
 eval "$SETUP"
 export TOKEN
-# Other rooms of the app, so that no plan gets to rely on a rooms table of five rows (a generic
-# plan that reads such a table whole looks cheapest, and spares the planning a real one pays).
-psql -q "$DATABASE_URL" -c "insert into rooms (app, kind, name, owner, maxusers)
-  select '$APPUUID', k, 'other', 'u0', 10 from generate_series(1, 2500), unnest('{chatroom,group}'::text[]) k" >/dev/null
+bench_other_rooms "$APPUUID"
 bench_settle
 bench_autovacuum_off room_members users user_room_counts
 RESULTS=$(mktemp) CEILINGS=$(mktemp)

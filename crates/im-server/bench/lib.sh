@@ -151,6 +151,14 @@ bench_explain() { # min_duration: auto_explain and lock waits for new sessions o
   done
 }
 
+# 5000 other rooms of the app, so that no plan gets to rely on a rooms table of a few rows (a
+# generic plan that reads such a table whole looks cheapest, and spares the planning a real one
+# pays).
+bench_other_rooms() { # app_uuid
+  psql -q "$DATABASE_URL" -c "insert into rooms (app, kind, name, owner, maxusers)
+    select '$1', k, 'other', 'u0', 10 from generate_series(1, 2500), unnest('{chatroom,group}'::text[]) k" >/dev/null
+}
+
 # After a setup: fresh statistics, then a checkpoint, so that writing the setup's pages out does
 # not happen during (and slow) a measured run. Without the right to checkpoint, says so.
 bench_settle() {
