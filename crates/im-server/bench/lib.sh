@@ -159,12 +159,19 @@ bench_other_rooms() { # app_uuid
     select '$1', k, 'other', 'u0', 10 from generate_series(1, 2500), unnest('{chatroom,group}'::text[]) k" >/dev/null
 }
 
-# After a setup: fresh statistics, then a checkpoint, so that writing the setup's pages out does
-# not happen during (and slow) a measured run. Without the right to checkpoint, says so.
+# A checkpoint, so that writing out the pages earlier steps dirtied does not happen during (and
+# slow) the measured run that follows. Without the right to checkpoint, says so once.
+bench_checkpoint() {
+  psql -q "$DATABASE_URL" -c "checkpoint" >/dev/null 2>&1 && return
+  [ -n "${NO_CHECKPOINT_SAID:-}" ] ||
+    echo "# no checkpoints before the runs (they need a superuser or pg_checkpoint)" >&2
+  NO_CHECKPOINT_SAID=1
+}
+
+# After a setup: fresh statistics, then a checkpoint.
 bench_settle() {
   psql -q "$DATABASE_URL" -c "analyze" >/dev/null
-  psql -q "$DATABASE_URL" -c "checkpoint" >/dev/null 2>&1 ||
-    echo "# no checkpoint after the setup (it needs a superuser or pg_checkpoint)" >&2
+  bench_checkpoint
 }
 
 # Turns autovacuum (and so auto-analyze) off on tables of the throwaway database, so that a
@@ -198,7 +205,7 @@ bench_cleanup() {
 run() { # name url [ENV=VALUE...]: GET (or $METHOD/$BODY) with the app token
   local name=$1 url=$2; shift 2
   [ -n "${SAME_SQL:-}" ] && same_sql_capture "$name" "$url" "$@"
-  psql -q "$DATABASE_URL" -c "checkpoint" >/dev/null 2>&1
+  bench_checkpoint
   env "$@" wrk -t1 -c"${CONNS:-32}" -d1s -s /tmp/bench_auth_$$.lua "$url" >/dev/null 2>&1
   local result
   result="$name $(env "$@" wrk -t1 -c"${CONNS:-32}" -d"${D}s" -s /tmp/bench_auth_$$.lua "$url" 2>&1 | grep RESULT)"

@@ -92,7 +92,11 @@ pub struct DatabaseSettings {
 /// it near twice, for some 5% fewer requests a second. A database on a bigger machine of its own
 /// may use more: set it.
 pub fn default_max_connections() -> u32 {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    connections_for(std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// The default connection count for a machine of `cores` CPU cores.
+fn connections_for(cores: usize) -> u32 {
     (4 * cores).clamp(4, 20) as u32
 }
 
@@ -193,8 +197,7 @@ mod tests {
         let defaults = Settings::load(None).unwrap();
         assert_eq!(defaults.server.port, 8080);
         assert_eq!(defaults.limits.batch_register, 60);
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
-        assert_eq!(defaults.database.max_connections, (4 * cores).clamp(4, 20));
+        assert_eq!(defaults.database.max_connections, default_max_connections());
 
         let from_file = Settings::load(Some(&file)).unwrap();
         assert_eq!(from_file.server.port, 9000);
@@ -222,6 +225,15 @@ mod tests {
         assert_eq!(layered.limits.batch_add, 30);
 
         assert!(Settings::load(Some(&dir.join("missing.toml"))).is_err());
+    }
+
+    #[test]
+    fn connections_default_to_four_per_core_from_4_to_20() {
+        assert_eq!(connections_for(1), 4);
+        assert_eq!(connections_for(2), 8);
+        assert_eq!(connections_for(4), 16);
+        assert_eq!(connections_for(5), 20);
+        assert_eq!(connections_for(64), 20);
     }
 
     #[test]
