@@ -1,40 +1,68 @@
 //! The handle every store function runs on: a sqlx pool whose connections, once a statement is
-//! done with them, wait on a free list of this handle instead of going back to the pool.
+//! done with them, go straight to the next statement of this handle instead of back to the pool.
 //!
 //! sqlx's pool pings every connection it gets back (a Sync round trip, unconditionally in sqlx
 //! 0.8) before another caller may have it. For a read of one statement that doubles the round
 //! trips: measured on `GET /users/{u}`'s statement, the same stack did 30500 requests a second
 //! with the ping and 48300 without, PostgreSQL spending 30 µs a request instead of 16. A
-//! connection here goes back on the free list only after its statement ended well (PostgreSQL
-//! said it is ready for the next one); after an error, or when the caller went away mid-statement,
-//! it is dropped, and so goes back to the pool, which tests it as before.
+//! connection here is handed on only after its statement ended well (PostgreSQL said it is ready
+//! for the next one); after an error, or when the caller went away mid-statement, it is dropped,
+//! and so goes back to the pool, which tests it as before.
 //!
-//! The pool still bounds the connections (a held one counts as in use). Whoever finds the free
-//! list empty says so before it waits on the pool, and while anyone waits there a connection that
-//! is done goes back to the pool instead, so that no one waits on the pool for a connection that
-//! sits on the free list. Every connection of the pool must therefore be taken through the
-//! handle: its `begin` and `acquire` take one as statements do (a transaction's connection goes
-//! back to the pool when the transaction ends). A connection unused for a second goes back to the
-//! pool too. When the pool closes, the held connections are let go, so that closing completes.
+//! A connection that is done goes to the longest waiting taker of this handle, else on the free
+//! list. A taker that finds the free list empty queues for one and, at the same time, asks the
+//! pool, and takes whichever comes first: under load, when every connection is busy, a request
+//! gets the next one that is done without the pool's ping in between. The pool still bounds the
+//! connections (a held or handed one counts as in use). Every connection of the pool must
+//! therefore be taken through the handle: its `begin` and `acquire` take one as statements do (a
+//! transaction's connection goes back to the pool when the transaction ends). A connection unused
+//! for a second goes back to the pool too. When the pool closes, the held connections are let
+//! go, so that closing completes.
 
 use futures_util::future::BoxFuture;
 use futures_util::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use sqlx::pool::{MaybePoolConnection, PoolConnection};
 use sqlx::postgres::{PgQueryResult, PgRow, PgStatement, PgTypeInfo};
 use sqlx::{Describe, Either, Execute, Executor, PgPool, Postgres, Transaction};
+use std::collections::VecDeque;
 use std::ops::Deref;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 /// A connection unused this long goes back to the pool.
 const IDLE: Duration = Duration::from_secs(1);
 
 type Held = Arc<Mutex<Free>>;
 
-/// The free list, the most recently used last, each with when it was given back.
+type Taker = oneshot::Sender<Result<PoolConnection<Postgres>, sqlx::Error>>;
+
+/// The free list, the most recently used last, each with when it was given back; and the takers
+/// waiting for a connection, the longest waiting first. One of the two is always empty.
 #[derive(Default, Debug)]
-struct Free(Vec<(PoolConnection<Postgres>, Instant)>);
+struct Free {
+    list: Vec<(PoolConnection<Postgres>, Instant)>,
+    takers: VecDeque<Taker>,
+    /// Tasks taking a connection from the pool for the takers: at most one a taker.
+    asking: usize,
+}
+
+impl Free {
+    /// Hands `conn` to the longest waiting taker, else puts it on the free list.
+    fn hand(&mut self, mut conn: PoolConnection<Postgres>) {
+        while let Some(taker) = self.takers.pop_front() {
+            match taker.send(Ok(conn)) {
+                Ok(()) => return,
+                // That taker went away, or has its connection already.
+                Err(back) => match back {
+                    Ok(back) => conn = back,
+                    Err(_) => return,
+                },
+            }
+        }
+        self.list.push((conn, Instant::now()));
+    }
+}
 
 impl Drop for Free {
     /// A connection given back to sqlx's pool is tested by a task spawned on the current
@@ -42,7 +70,7 @@ impl Drop for Free {
     /// the connections are detached from the pool and closed here instead.
     fn drop(&mut self) {
         if tokio::runtime::Handle::try_current().is_err() {
-            for (conn, _) in self.0.drain(..) {
+            for (conn, _) in self.list.drain(..) {
                 drop(conn.detach());
             }
         }
@@ -53,8 +81,6 @@ impl Drop for Free {
 pub struct Db {
     pool: PgPool,
     held: Held,
-    /// Takers waiting on the pool.
-    waiting: Arc<AtomicUsize>,
 }
 
 impl Db {
@@ -88,21 +114,17 @@ impl Db {
                         let mut free = list.lock().unwrap_or_else(|p| p.into_inner());
                         // The least recently used come first.
                         let n = free
-                            .0
+                            .list
                             .iter()
                             .take_while(|(_, at)| at.elapsed() >= IDLE)
                             .count();
-                        free.0.drain(..n).collect()
+                        free.list.drain(..n).collect()
                     };
                     drop(stale);
                 }
             });
         }
-        Db {
-            pool,
-            held,
-            waiting: Arc::default(),
-        }
+        Db { pool, held }
     }
 
     pub fn pool(&self) -> &PgPool {
@@ -111,31 +133,73 @@ impl Db {
 
     /// Connections waiting on the free list.
     pub fn held(&self) -> usize {
-        self.held.lock().map(|h| h.0.len()).unwrap_or(0)
+        self.free().list.len()
     }
 
-    fn pop(&self) -> Option<PoolConnection<Postgres>> {
-        self.held
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .0
-            .pop()
-            .map(|(conn, _)| conn)
+    fn free(&self) -> MutexGuard<'_, Free> {
+        self.held.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// A held connection, else one from the pool.
+    /// A held connection, else the first one done with its statement or opened by the pool.
     pub async fn acquire(&self) -> Result<PoolConnection<Postgres>, sqlx::Error> {
-        if let Some(conn) = self.pop() {
-            return Ok(conn);
+        let handed = {
+            let mut free = self.free();
+            if let Some((conn, _)) = free.list.pop() {
+                return Ok(conn);
+            }
+            let (tx, rx) = oneshot::channel();
+            free.takers.retain(|t| !t.is_closed());
+            free.takers.push_back(tx);
+            if free.asking < free.takers.len() {
+                free.asking += 1;
+                self.ask_pool();
+            }
+            rx
+        };
+        match tokio::time::timeout(self.pool.options().get_acquire_timeout(), handed).await {
+            Ok(Ok(conn)) => conn,
+            // The handle went away with the pool.
+            Ok(Err(_)) => Err(sqlx::Error::PoolClosed),
+            Err(_) => Err(sqlx::Error::PoolTimedOut),
         }
-        // Said before the free list is looked at again: a connection given back from now on
-        // goes to the pool, where this taker waits.
-        self.waiting.fetch_add(1, Ordering::SeqCst);
-        let _waiting = Waiting(&self.waiting);
-        if let Some(conn) = self.pop() {
-            return Ok(conn);
-        }
-        self.pool.acquire().await
+    }
+
+    /// A task that takes a connection from the pool (maybe opening one) and hands it on. It is
+    /// not cancelled when a taker is served first: a connection being opened is not lost, and
+    /// one the pool gets back (a transaction's) comes to the takers too. An error goes to the
+    /// longest waiting taker; the task asks again while there are more takers than tasks.
+    fn ask_pool(&self) {
+        let db = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let got = db.pool.acquire().await;
+                let mut free = db.free();
+                free.takers.retain(|t| !t.is_closed());
+                match got {
+                    Ok(conn) => {
+                        free.asking -= 1;
+                        free.hand(conn);
+                        return;
+                    }
+                    // The takers have timed out as well, or will soon.
+                    Err(sqlx::Error::PoolTimedOut) if !free.takers.is_empty() => continue,
+                    Err(e) => {
+                        if let Some(taker) = free.takers.pop_front() {
+                            let _ = taker.send(Err(e));
+                        }
+                        if db.pool.is_closed() {
+                            for taker in free.takers.drain(..) {
+                                let _ = taker.send(Err(sqlx::Error::PoolClosed));
+                            }
+                        }
+                        if free.asking > free.takers.len() {
+                            free.asking -= 1;
+                            return;
+                        }
+                    }
+                }
+            }
+        });
     }
 
     /// A transaction on a connection taken as [`Db::acquire`] takes one. The connection goes back
@@ -145,31 +209,21 @@ impl Db {
         Transaction::begin(MaybePoolConnection::PoolConnection(conn), None).await
     }
 
-    /// Puts `conn` on the free list, unless someone waits on the pool or the pool is closing:
-    /// then it goes back to the pool.
+    /// Hands `conn` on (see [`Free::hand`]); while the pool closes, it goes back to the pool.
     fn give_back(&self, conn: PoolConnection<Postgres>) {
-        let mut list = self.held.lock().unwrap_or_else(|p| p.into_inner());
-        if self.pool.is_closed() || self.waiting.load(Ordering::SeqCst) > 0 {
-            drop(list);
+        let mut free = self.free();
+        if self.pool.is_closed() {
+            drop(free);
             drop(conn);
         } else {
-            list.0.push((conn, Instant::now()));
+            free.hand(conn);
         }
-    }
-}
-
-/// Counts a taker waiting on the pool until it has its connection (or gave up).
-struct Waiting<'a>(&'a AtomicUsize);
-
-impl Drop for Waiting<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
 /// Lets every held connection go back to its pool.
 fn release(held: &Held) {
-    let list = std::mem::take(&mut held.lock().unwrap_or_else(|p| p.into_inner()).0);
+    let list = std::mem::take(&mut held.lock().unwrap_or_else(|p| p.into_inner()).list);
     drop(list);
 }
 

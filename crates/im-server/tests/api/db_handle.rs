@@ -1,9 +1,12 @@
 //! The store's database handle (`im_store::Db`): a connection a statement is done with waits on
 //! the handle's free list instead of going back to sqlx's pool (which pings every connection it
-//! gets back), and the pool still bounds, tests and closes every connection.
+//! gets back) or straight to a statement waiting for one, and the pool still bounds, tests and
+//! closes every connection.
 
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 async fn pid(db: &im_store::Db) -> i32 {
@@ -72,6 +75,75 @@ async fn statements_at_once_take_connections_up_to_the_pool_bound(pool: PgPool) 
     assert_eq!(db.size(), 2);
     assert_eq!(db.held(), 2);
     assert_eq!(backends(&pool, "db-bound").await, 2);
+}
+
+#[sqlx::test]
+async fn a_connection_done_goes_to_a_waiting_statement_without_the_pool(pool: PgPool) {
+    // The pool counts every connection it gets back (and would test).
+    let back = Arc::new(AtomicUsize::new(0));
+    let seen = back.clone();
+    let one = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(5))
+        .after_release(move |_, _| {
+            let seen = seen.clone();
+            Box::pin(async move {
+                seen.fetch_add(1, Ordering::SeqCst);
+                Ok(true)
+            })
+        })
+        .connect_lazy_with(
+            (*pool.connect_options())
+                .clone()
+                .application_name("db-handed"),
+        );
+    let db = im_store::Db::new(one);
+    // Twenty statements at once on one connection: nineteen wait, each for the one before.
+    let pids = futures_util::future::join_all((0..20).map(|_| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, i32>("select pg_backend_pid() from pg_sleep(0.005)")
+                .fetch_one(&db)
+                .await
+                .unwrap()
+        }
+    }))
+    .await;
+    assert!(pids.iter().all(|p| *p == pids[0]), "{pids:?}");
+    assert_eq!(back.load(Ordering::SeqCst), 0);
+    assert_eq!((db.held(), db.size()), (1, 1));
+    // A transaction's connection still ends in the pool.
+    db.begin().await.unwrap().commit().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(back.load(Ordering::SeqCst), 1);
+}
+
+#[sqlx::test]
+async fn quick_statements_at_once_open_the_pool_to_its_bound(pool: PgPool) {
+    // Statements shorter than opening a connection: each one the pool opens is kept, even when
+    // its taker got another one first.
+    let four = PgPoolOptions::new()
+        .max_connections(4)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with(
+            (*pool.connect_options())
+                .clone()
+                .application_name("db-open"),
+        );
+    let db = im_store::Db::new(four);
+    futures_util::future::join_all((0..40).map(|_| {
+        let db = db.clone();
+        async move {
+            for _ in 0..20 {
+                sqlx::query("select 1").execute(&db).await.unwrap();
+            }
+        }
+    }))
+    .await;
+    assert_eq!(db.size(), 4);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(db.held(), 4);
+    assert_eq!(backends(&pool, "db-open").await, 4);
 }
 
 #[sqlx::test]
