@@ -11,7 +11,6 @@
 //! makes on every connection given back to it.
 
 use im_store::Db;
-use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -80,12 +79,9 @@ impl Pools {
         let connect = (*self.base.connect_options())
             .clone()
             .application_name(&format!("imserver worker {n}"));
-        let pool = PgPoolOptions::new()
-            .max_connections(self.per_worker)
-            .acquire_timeout(o.get_acquire_timeout())
+        let pool = im_store::pool_options(self.per_worker, o.get_acquire_timeout())
             .idle_timeout(o.get_idle_timeout())
             .max_lifetime(o.get_max_lifetime())
-            .test_before_acquire(false)
             .connect_lazy_with(connect);
         let (base, mine) = (self.base.clone(), pool.clone());
         tokio::spawn(async move {

@@ -56,11 +56,19 @@ pub fn pool(
     acquire_timeout: Duration,
 ) -> Result<PgPool, sqlx::Error> {
     let opts = session_options(PgConnectOptions::from_str(url)?.application_name("imserver"));
-    Ok(PgPoolOptions::new()
+    Ok(pool_options(max_connections, acquire_timeout).connect_lazy_with(opts))
+}
+
+/// The options of every pool a [`Db`] runs on. Its connections are not tested before use (see
+/// [`pool`]), and a long wait for one is not logged: the pool's waiters are the handle's tasks
+/// that take connections for its takers, which wait on the pool as long as every connection is
+/// busy and handed on directly (a taker itself gives up after `acquire_timeout`).
+pub fn pool_options(max_connections: u32, acquire_timeout: Duration) -> PgPoolOptions {
+    PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(acquire_timeout)
+        .acquire_slow_threshold(Duration::MAX)
         .test_before_acquire(false)
-        .connect_lazy_with(opts))
 }
 
 /// The session settings every connection of the server runs with: sequential scans off, and
