@@ -181,7 +181,7 @@ impl Db {
                         free.hand(conn);
                         return;
                     }
-                    // The takers have timed out as well, or will soon.
+                    // Takers still wait (each gives up after its own timeout): ask again.
                     Err(sqlx::Error::PoolTimedOut) if !free.takers.is_empty() => continue,
                     Err(e) => {
                         if let Some(taker) = free.takers.pop_front() {
