@@ -7,8 +7,9 @@
 //! server about 30 µs of CPU per request, and PostgreSQL about 25. So each HTTP worker gets a
 //! pool of its own, opened on its thread and used only there; the pool the server was built
 //! with (`base`) serves whatever runs off the workers: start-up, the database probe, sweeps.
-//! Each pool is used through an [`im_store::Db`], whose free list spares the ping sqlx's pool
-//! makes on every connection given back to it.
+//! Each pool is used through an [`im_store::Db`], which hands a connection done with its
+//! statement straight to the worker's next statement (or keeps it on its free list), sparing the
+//! ping sqlx's pool makes on every connection given back to it.
 
 use im_store::Db;
 use sqlx::PgPool;

@@ -10,8 +10,9 @@
 //! and so goes back to the pool, which tests it as before.
 //!
 //! A connection that is done goes to the longest waiting taker of this handle, else on the free
-//! list. A taker that finds the free list empty queues for one and, at the same time, asks the
-//! pool, and takes whichever comes first: under load, when every connection is busy, a request
+//! list. A taker that finds the free list empty queues, and a task of the handle takes a
+//! connection from the pool (opening one if the bound allows) and hands it on the same way: the
+//! taker gets whichever comes first. Under load, when every connection is busy, a request thus
 //! gets the next one that is done without the pool's ping in between. The pool still bounds the
 //! connections (a held or handed one counts as in use). Every connection of the pool must
 //! therefore be taken through the handle: its `begin` and `acquire` take one as statements do (a
@@ -53,11 +54,10 @@ impl Free {
         while let Some(taker) = self.takers.pop_front() {
             match taker.send(Ok(conn)) {
                 Ok(()) => return,
-                // That taker went away, or has its connection already.
-                Err(back) => match back {
-                    Ok(back) => conn = back,
-                    Err(_) => return,
-                },
+                // That taker went away, or has its connection already: the next one.
+                Err(Ok(back)) => conn = back,
+                // Only a connection was sent.
+                Err(Err(_)) => return,
             }
         }
         self.list.push((conn, Instant::now()));
