@@ -36,6 +36,8 @@ struct Key {
 pub struct TokenService {
     keys: Vec<Key>,
     verified: VerifiedTokens,
+    /// The newest key's secret, from which other keys (the paging cursors') are derived.
+    newest_secret: Vec<u8>,
 }
 
 /// Tokens whose signature already verified, with their claims: a client sends the same token
@@ -67,6 +69,7 @@ impl TokenService {
     /// `keys` newest first, as `(kid, secret)`.
     pub fn new(keys: Vec<(String, Vec<u8>)>) -> Self {
         Self {
+            newest_secret: keys.first().map(|k| k.1.clone()).unwrap_or_default(),
             keys: keys
                 .into_iter()
                 .map(|(kid, secret)| Key {
@@ -80,6 +83,12 @@ impl TokenService {
                 seen: Default::default(),
             },
         }
+    }
+
+    /// The codec of paging cursors, keyed from the newest signing key: every instance sharing
+    /// the keys accepts the cursors of the others.
+    pub fn cursors(&self) -> crate::cursor::Cursors {
+        crate::cursor::Cursors::new(&self.newest_secret)
     }
 
     pub fn issue(&self, claims: &Claims) -> ApiResult<String> {

@@ -63,6 +63,8 @@ pub struct AppState {
     /// So do removals of members from one room.
     pub member_removes: im_store::rooms::MemberRemoves,
     pub tokens: TokenService,
+    /// Signs and checks paging cursors.
+    pub cursors: crate::cursor::Cursors,
     pub hasher: Hasher,
     pub config: HttpConfig,
     pub metrics: Metrics,
@@ -90,6 +92,7 @@ impl AppState {
             member_adds: im_store::rooms::MemberAdds::default(),
             member_removes: im_store::rooms::MemberRemoves::default(),
             pools: crate::pools::Pools::new(pool, workers),
+            cursors: tokens.cursors(),
             tokens,
             hasher: Hasher::new(config.argon2).map_err(|e| format!("argon2 settings: {e}"))?,
             guards: Guards::new(config.guards),

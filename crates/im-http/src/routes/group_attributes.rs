@@ -128,7 +128,7 @@ pub async fn get(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     request_body = GetAttributes,
     responses(
         (status = 200, description = "`data`: attributes per member", body = MemberAttributesEnvelope),
-        (status = 400, description = "invalid_parameter (`targets must be provided`, more than 10 targets)", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (`targets must be provided`, more than 10 targets); illegal_argument (a NUL character in a target or a property)", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "resource_not_found `grpID X does not exist!`; organization_application_not_found", body = ErrorBody),
         (status = 503, description = "service_unavailable", body = ErrorBody),
@@ -161,12 +161,16 @@ pub async fn get_many(
             }
         }
     }
-    let keys: Vec<String> = body
-        .properties
-        .unwrap_or_default()
+    let properties = body.properties.unwrap_or_default();
+    if properties
         .iter()
-        .filter_map(text_of)
-        .collect();
+        .any(|p| matches!(p, Value::String(s) if s.contains('\0')))
+    {
+        return Err(ApiError::illegal(
+            "a property contains a NUL character (\\u0000)",
+        ));
+    }
+    let keys: Vec<String> = properties.iter().filter_map(text_of).collect();
     let found =
         store::attributes_of_many(&st.pool(), admin.tenant.id, KIND, id, &names, &keys).await?;
     let data: Map<String, Value> = found

@@ -23,6 +23,10 @@ use im_store::files::{self as store, FileRow, NewFile};
 use im_store::objects::{self, ObjectWriter};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use std::cell::Cell;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 use utoipa::ToSchema;
 
@@ -128,17 +132,56 @@ fn restrict_access(req: &HttpRequest) -> ApiResult<bool> {
     }
 }
 
-/// The next item of `s`, within `idle`.
-async fn next_within<S: Stream + Unpin>(s: &mut S, idle: Duration) -> ApiResult<Option<S::Item>> {
-    tokio::time::timeout(idle, s.next())
+/// The request body, noting when it has ended. The multipart parser asks for more bytes when a
+/// form stops before its closing boundary, and would wait for them until the idle timeout: once
+/// the body has ended, such a wait is answered at once as an incomplete form.
+struct Watched {
+    body: web::Payload,
+    ended: Rc<Cell<bool>>,
+}
+
+impl Stream for Watched {
+    type Item = <web::Payload as Stream>::Item;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let next = self.body.poll_next_unpin(cx);
+        if let Poll::Ready(None) = next {
+            self.ended.set(true);
+        }
+        next
+    }
+}
+
+/// The next item of `s`, within `idle`; a 400 when `s` waits for a body that has `ended`.
+async fn next_within<S: Stream + Unpin>(
+    s: &mut S,
+    idle: Duration,
+    ended: &Cell<bool>,
+) -> ApiResult<Option<S::Item>> {
+    let next = futures_util::future::poll_fn(|cx| {
+        match s.poll_next_unpin(cx) {
+        Poll::Ready(item) => Poll::Ready(Ok(item)),
+        Poll::Pending if ended.get() => Poll::Ready(Err(ApiError::invalid(
+            "the body is not a complete multipart/form-data form: it ended before the closing boundary",
+        ))),
+        Poll::Pending => Poll::Pending,
+    }
+    });
+    tokio::time::timeout(idle, next)
         .await
-        .map_err(|_| timed_out())
+        .map_err(|_| timed_out())?
 }
 
 /// Reads and drops the rest of a part, at most `budget` more bytes (a client still sending
 /// gets its answer rather than a reset connection).
-async fn drain(field: &mut Field, idle: Duration, budget: &mut u64, max: u64) -> ApiResult<()> {
-    while let Some(chunk) = next_within(field, idle).await? {
+async fn drain(
+    field: &mut Field,
+    idle: Duration,
+    ended: &Cell<bool>,
+    budget: &mut u64,
+    max: u64,
+) -> ApiResult<()> {
+    while let Some(chunk) = next_within(field, idle, ended).await? {
         let n = chunk.map_err(bad_form)?.len() as u64;
         *budget = budget.checked_sub(n).ok_or_else(|| too_large(max))?;
     }
@@ -160,14 +203,19 @@ async fn receive(
     max: u64,
     idle: Duration,
 ) -> ApiResult<Received> {
-    let mut form = Multipart::new(req.headers(), payload);
+    let ended = Rc::new(Cell::new(false));
+    let body = Watched {
+        body: payload,
+        ended: ended.clone(),
+    };
+    let mut form = Multipart::new(req.headers(), body);
     let mut got: Option<Received> = None;
     let mut over = false;
     let mut spare = max.saturating_mul(2);
-    while let Some(field) = next_within(&mut form, idle).await? {
+    while let Some(field) = next_within(&mut form, idle, &ended).await? {
         let mut field = field.map_err(bad_form)?;
         if got.is_some() || over || field.name() != Some("file") {
-            drain(&mut field, idle, &mut spare, max)
+            drain(&mut field, idle, &ended, &mut spare, max)
                 .await
                 .map_err(|e| if over { too_large(max) } else { e })?;
             continue;
@@ -179,13 +227,13 @@ async fn receive(
             .unwrap_or_else(|| "application/octet-stream".to_owned());
         let mut hasher = Sha256::new();
         let mut size: u64 = 0;
-        while let Some(chunk) = next_within(&mut field, idle).await? {
+        while let Some(chunk) = next_within(&mut field, idle, &ended).await? {
             let chunk = chunk.map_err(bad_form)?;
             size += chunk.len() as u64;
             if size > max {
                 over = true;
                 writer.discard().await;
-                drain(&mut field, idle, &mut spare, max)
+                drain(&mut field, idle, &ended, &mut spare, max)
                     .await
                     .map_err(|_| too_large(max))?;
                 break;

@@ -6,7 +6,7 @@ use super::room::{body_names, path_user, required_user};
 use crate::envelope::Envelope;
 use crate::envelope_schema;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{cursor, segment, state, AppAdmin, Body, QueryParams};
+use crate::extract::{segment, state, AppAdmin, Body, QueryParams};
 use crate::lenient;
 use actix_web::{HttpRequest, HttpResponse};
 use im_domain::room::{self, RoomId, RoomKind};
@@ -133,11 +133,14 @@ fn thread_id(req: &HttpRequest) -> ApiResult<RoomId> {
 }
 
 /// `limit`, `cursor` (a two-part position) and `sort` (`desc`, the default, or `asc`).
-fn page_query(q: &QueryParams) -> ApiResult<(i64, Option<ThreadKey>, bool)> {
+fn page_query(
+    q: &QueryParams,
+    cursors: &crate::cursor::Cursors,
+) -> ApiResult<(i64, Option<ThreadKey>, bool)> {
     let limit = q.int("limit", PAGE.0, 1, PAGE.1)?;
     let after = q
         .get("cursor")
-        .map(|c| cursor::decode(c, 2).map(|p| (p[0], p[1])))
+        .map(|c| cursors.decode(c, 2).map(|p| (p[0], p[1])))
         .transpose()?;
     let newest_first = match q.get("sort").map(str::to_ascii_lowercase).as_deref() {
         None | Some("desc") => true,
@@ -158,7 +161,7 @@ async fn list(
     scope: ThreadScope,
 ) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
-    let (limit, after, newest_first) = page_query(&q)?;
+    let (limit, after, newest_first) = page_query(&q, &st.cursors)?;
     let (rows, more) = store::threads_page(
         &st.pool(),
         admin.tenant.id,
@@ -173,7 +176,7 @@ async fn list(
             ThreadScope::App => 0,
             _ => t.joined_at.timestamp_micros(),
         };
-        cursor::encode(&[at, t.id])
+        st.cursors.encode(&[at, t.id])
     });
     let entities: Vec<ThreadEntity> = rows
         .into_iter()
@@ -378,7 +381,10 @@ pub async fn members(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRe
         )))
     })?;
     let limit = q.int("limit", PAGE.0, 1, PAGE.1)?;
-    let after = q.get("cursor").map(|c| cursor::decode(c, 1)).transpose()?;
+    let after = q
+        .get("cursor")
+        .map(|c| st.cursors.decode(c, 1))
+        .transpose()?;
     let (rows, more) = store::members_after(
         &st.pool(),
         admin.tenant.id,
@@ -388,7 +394,7 @@ pub async fn members(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRe
         limit,
     )
     .await?;
-    let next = cursor::next(more, &rows, |m| m.pos);
+    let next = st.cursors.next(more, &rows, |m| m.pos);
     Ok(Envelope::new()
         .data(ThreadMembers {
             affiliations: rows.into_iter().map(|m| m.username).collect(),

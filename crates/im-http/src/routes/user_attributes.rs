@@ -136,7 +136,7 @@ pub async fn get(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
     request_body = GetUserAttributes,
     responses(
         (status = 200, description = "`data`: attributes per user that exists", body = UsersAttributesEnvelope),
-        (status = 400, description = "invalid_parameter (`targets must be provided`, more than 100 targets)", body = ErrorBody),
+        (status = 400, description = "invalid_parameter (`targets must be provided`, more than 100 targets); illegal_argument (a NUL character in a target or a property)", body = ErrorBody),
         (status = 401, description = "No valid app token", body = ErrorBody),
         (status = 404, description = "organization_application_not_found", body = ErrorBody),
     ),
@@ -168,7 +168,13 @@ pub async fn get_many(
     }
     let mut keys = Vec::new();
     for p in body.properties.unwrap_or_default() {
-        keys.push(text_of("properties", &p)?);
+        let key = text_of("properties", &p)?;
+        if key.contains('\0') {
+            return Err(ApiError::illegal(
+                "a property contains a NUL character (\\u0000)",
+            ));
+        }
+        keys.push(key);
     }
     let found = store::of_users(&st.pool(), admin.tenant.id, &names, &keys).await?;
     let data: Map<String, Value> = found

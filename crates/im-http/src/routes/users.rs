@@ -4,7 +4,7 @@ use crate::envelope::Envelope;
 use crate::envelope_schema;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{
-    bearer, cursor, from_value, segment, state, AppAdmin, Body, Principal, QueryParams, Tenant,
+    bearer, from_value, segment, state, AppAdmin, Body, Principal, QueryParams, Tenant,
 };
 use crate::lenient;
 use actix_web::{HttpRequest, HttpResponse};
@@ -327,10 +327,13 @@ pub async fn get(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse> {
 pub async fn list(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let limit = q.int("limit", 10, 1, 100)?;
-    let after = q.get("cursor").map(|c| cursor::decode(c, 1)).transpose()?;
+    let after = q
+        .get("cursor")
+        .map(|c| st.cursors.decode(c, 1))
+        .transpose()?;
     let (users, more) =
         im_store::users::page(&st.pool(), admin.tenant.id, after.map(|c| c[0]), limit).await?;
-    let next = cursor::next(more, &users, |u| u.seq);
+    let next = st.cursors.next(more, &users, |u| u.seq);
     Ok(Envelope::new()
         .path("/users")
         .count(users.len())
@@ -381,12 +384,15 @@ pub async fn delete_batch(
 ) -> ApiResult<HttpResponse> {
     let st = state(&req)?;
     let limit = q.int("limit", 10, 1, 100)?;
-    let after = q.get("cursor").map(|c| cursor::decode(c, 1)).transpose()?;
+    let after = q
+        .get("cursor")
+        .map(|c| st.cursors.decode(c, 1))
+        .transpose()?;
     let (users, more) =
         im_store::users::delete_oldest(&st.pool(), admin.tenant.id, after.map(|c| c[0]), limit)
             .await?;
     super::group_files::reap(&st).await;
-    let next = cursor::next(more, &users, |u| u.seq);
+    let next = st.cursors.next(more, &users, |u| u.seq);
     Ok(Envelope::new()
         .path("/users")
         .entities(users.into_iter().map(UserEntity::from))

@@ -16,6 +16,7 @@ mod groups_moderation;
 mod groups_reads;
 mod helpers;
 mod hostile;
+mod hostile_bounds;
 mod kinds;
 mod ops;
 mod overload;

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::error::ErrorBody;
-use crate::extract::{cursor, state, Body};
+use crate::extract::{state, Body};
 use im_store::rooms::{self as store};
 
 /// List members: `pagenum`/`pagesize` (objects `{owner}`/`{member}`), or the cursor form
@@ -34,7 +34,10 @@ pub async fn members(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRe
             && q.get("pagesize").is_none());
     if cursor_form {
         let limit = q.int("limit", default_size, 1, max_size)?;
-        let after = q.get("cursor").map(|c| cursor::decode(c, 1)).transpose()?;
+        let after = q
+            .get("cursor")
+            .map(|c| st.cursors.decode(c, 1))
+            .transpose()?;
         let (rows, more) = store::members_after(
             &st.pool(),
             admin.tenant.id,
@@ -44,7 +47,7 @@ pub async fn members(req: HttpRequest, admin: AppAdmin, q: QueryParams) -> ApiRe
             limit,
         )
         .await?;
-        let next = cursor::next(more, &rows, |m| m.pos);
+        let next = st.cursors.next(more, &rows, |m| m.pos);
         let data: Vec<String> = rows.into_iter().map(|m| m.username).collect();
         return Ok(Envelope::new()
             .count(data.len())

@@ -215,7 +215,7 @@ pub(crate) async fn rooms_page(
     let limit = q.int("limit", 10, 1, max_limit)?;
     let after = q
         .get("cursor")
-        .map(|c| crate::extract::cursor::decode(c, 1))
+        .map(|c| st.cursors.decode(c, 1))
         .transpose()?;
     let (rows, more) = im_store::rooms::page(
         &st.pool(),
@@ -226,7 +226,7 @@ pub(crate) async fn rooms_page(
         newest_first,
     )
     .await?;
-    let next = crate::extract::cursor::next(more, &rows, |r| r.id);
+    let next = st.cursors.next(more, &rows, |r| r.id);
     Ok((rows, next))
 }
 
