@@ -103,6 +103,26 @@ pub fn plan_remove(
     Ok(outcomes)
 }
 
+/// Decides a block. A group blocks users who are not members too (they then cannot join until
+/// unblocked), as clients written for the hosted service expect of it; a chatroom blocks only
+/// its members (its page documents the 400). Unknown users and the owner fail the request.
+pub fn plan_block(
+    room: &RoomFacts,
+    users: &[UserFacts],
+    single: bool,
+) -> Result<Vec<Outcome>, DomainError> {
+    if room.kind != RoomKind::Group {
+        return plan_members_only(room, users, single, false);
+    }
+    if let Some(u) = users.iter().find(|u| !u.exists) {
+        return Err(user_not_found(u.name.as_str()));
+    }
+    if users.iter().any(|u| u.name.as_str() == room.owner) {
+        return Err(owner_forbidden());
+    }
+    Ok(users.iter().map(|u| (u.name.clone(), Ok(()))).collect())
+}
+
 /// Decides an operation that only members may be subject to (block, whitelist, mute). Unknown
 /// users fail the whole request; so does the owner when `owner_exempt` is false. A single
 /// non-member is an error; in a batch, non-members fail one by one, and the request fails only
@@ -470,6 +490,29 @@ mod tests {
             Err(owner_forbidden())
         );
         assert!(plan_members_only(&r, &[user("boss", true, true, false, 0)], true, true).is_ok());
+    }
+
+    #[test]
+    fn a_group_blocks_non_members_and_a_chatroom_does_not() {
+        let mut r = room(3, 10);
+        let outsider = [user("b", true, false, false, 0)];
+        assert_eq!(
+            plan_block(&r, &outsider, true),
+            Err(DomainError::ForbiddenBadRequest(
+                "users [b] are not members of this group!".into()
+            ))
+        );
+        r.kind = RoomKind::Group;
+        let out = plan_block(&r, &outsider, true).unwrap();
+        assert_eq!(out, vec![(outsider[0].name.clone(), Ok(()))]);
+        assert_eq!(
+            plan_block(&r, &[user("boss", true, true, false, 0)], true),
+            Err(owner_forbidden())
+        );
+        assert_eq!(
+            plan_block(&r, &[user("zz", false, false, false, 0)], false),
+            Err(user_not_found("zz"))
+        );
     }
 
     #[test]

@@ -132,7 +132,12 @@ pub async fn add_to_list(
     }
     let current = lock(&mut tx, app, kind, id).await?;
     let users = user_facts(&mut tx, app, kind, id.get(), names).await?;
-    let outcomes = room::plan_members_only(&facts(kind, &current), &users, single, !blocking)?;
+    let room = facts(kind, &current);
+    let outcomes = if blocking {
+        room::plan_block(&room, &users, single)?
+    } else {
+        room::plan_members_only(&room, &users, single, true)?
+    };
     let names = applied(&outcomes);
     if blocking {
         delete_members(&mut tx, app, kind, id.get(), &names).await?;
