@@ -7,6 +7,10 @@
 //! Unix socket only (no TCP port), stopped with `pg_ctl stop -m fast` when imserver stops. A
 //! private server left running (imserver killed, or another imserver command using it) is found
 //! through its socket and used as it is. Nothing is ever downloaded.
+//!
+//! As root, PostgreSQL runs as the `postgres` account, which often cannot enter the working
+//! directory (anything under `/root`, a `mktemp -d` directory): the data then lives in
+//! [`ROOT_DIR`] instead, and the log says so.
 
 use crate::settings::DatabaseSettings;
 use anyhow::{bail, Context};
@@ -58,9 +62,10 @@ pub async fn resolve(db: &DatabaseSettings) -> anyhow::Result<Database> {
             "no usable PostgreSQL at the default address; using the private one"
         ),
     }
-    let dir = absolute(Path::new(&db.embedded_dir))?;
+    let account = Account::current()?;
+    let dir = data_dir(db.embedded_dir.as_deref(), account)?;
     let bin = find_binaries(db.embedded_bin_dir.as_deref().map(Path::new))?;
-    let server = PrivateServer::start(&bin, &dir).await?;
+    let server = PrivateServer::start(&bin, &dir, account).await?;
     let url = format!(
         "postgres://postgres@localhost/imserver?host={}",
         encode(&server.socket_dir.to_string_lossy())
@@ -75,6 +80,48 @@ pub async fn resolve(db: &DatabaseSettings) -> anyhow::Result<Database> {
         label,
         private: server.owned.then_some(server),
     })
+}
+
+/// The private PostgreSQL's data directory when `database.embedded_dir` is unset, relative to
+/// the working directory.
+pub const DEFAULT_DIR: &str = "imserver-data/postgres";
+
+/// Where a root process keeps the private PostgreSQL when the `postgres` account cannot reach
+/// [`DEFAULT_DIR`] (a working directory under `/root`, or made by `mktemp -d`).
+pub const ROOT_DIR: &str = "/var/lib/imserver/postgres";
+
+/// The private PostgreSQL's data directory: the configured one, else [`DEFAULT_DIR`]; when
+/// imserver runs as root (so PostgreSQL runs as the `postgres` account) and that account cannot
+/// enter the default one, [`ROOT_DIR`]. A configured directory the account cannot enter is an
+/// error that says what to set.
+fn data_dir(configured: Option<&str>, account: Account) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = configured.filter(|d| !d.trim().is_empty()) {
+        let dir = absolute(Path::new(dir))?;
+        if let Some(closed) = account.closed_on_the_way_to(&dir) {
+            bail!(
+                "running as root, the private PostgreSQL runs as the postgres account, which cannot \
+                 enter {} (its directory {} is closed to it): set database.embedded_dir to a \
+                 directory it can reach, such as {ROOT_DIR}, or set database.url",
+                dir.display(),
+                closed.display()
+            );
+        }
+        return Ok(dir);
+    }
+    let dir = absolute(Path::new(DEFAULT_DIR))?;
+    match account.closed_on_the_way_to(&dir) {
+        None => Ok(dir),
+        Some(closed) => {
+            tracing::info!(
+                closed = %closed.display(),
+                dir = ROOT_DIR,
+                "running as root: the postgres account cannot enter the working directory, so \
+                 the private PostgreSQL keeps its data in {ROOT_DIR} (set database.embedded_dir \
+                 to choose another place)"
+            );
+            Ok(PathBuf::from(ROOT_DIR))
+        }
+    }
 }
 
 /// The URL with any password replaced by `***`.
@@ -195,7 +242,7 @@ struct Account {
 }
 
 impl Account {
-    fn current(data_dir: &Path) -> anyhow::Result<Account> {
+    fn current() -> anyhow::Result<Account> {
         use std::os::unix::fs::MetadataExt;
         let euid = std::fs::metadata("/proc/self")
             .map(|m| m.uid())
@@ -214,10 +261,35 @@ impl Account {
             Some(ids) => Ok(Account { ids: Some(ids) }),
             None => bail!(
                 "running as root, and PostgreSQL will not run as root: create a `postgres` \
-                 account, run imserver as an ordinary user, or set database.url (data dir {})",
-                data_dir.display()
+                 account (installing PostgreSQL's server package does), run imserver as an \
+                 ordinary user, or set database.url"
             ),
         }
+    }
+
+    /// The first existing directory on the way to `dir` (itself included) that this account
+    /// may not enter, when it is another account than this process's. Directories still to be
+    /// made are made by imserver, open to it.
+    fn closed_on_the_way_to(self, dir: &Path) -> Option<PathBuf> {
+        use std::os::unix::fs::MetadataExt;
+        let (uid, gid) = self.ids?;
+        dir.ancestors()
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .filter_map(|d| std::fs::metadata(d).ok().map(|m| (d, m)))
+            .find(|(_, m)| {
+                let mode = m.mode();
+                let search = if m.uid() == uid {
+                    mode & 0o100
+                } else if m.gid() == gid {
+                    mode & 0o010
+                } else {
+                    mode & 0o001
+                };
+                m.is_dir() && search == 0
+            })
+            .map(|(d, _)| d.to_owned())
     }
 
     /// `program`, run as this account from `dir` (which the account can always enter).
@@ -254,8 +326,7 @@ struct PrivateServer {
 const PORT: u16 = 5432;
 
 impl PrivateServer {
-    async fn start(bin: &Path, data_dir: &Path) -> anyhow::Result<PrivateServer> {
-        let account = Account::current(data_dir)?;
+    async fn start(bin: &Path, data_dir: &Path, account: Account) -> anyhow::Result<PrivateServer> {
         let socket_dir = data_dir.to_owned();
         let mut server = PrivateServer {
             bin: bin.to_owned(),
@@ -328,8 +399,12 @@ impl PrivateServer {
                 self.data_dir.display()
             );
         }
-        std::fs::create_dir_all(&self.data_dir)
-            .with_context(|| format!("cannot create {}", self.data_dir.display()))?;
+        std::fs::create_dir_all(&self.data_dir).with_context(|| {
+            format!(
+                "cannot create {} (set database.embedded_dir to a writable place, or database.url)",
+                self.data_dir.display()
+            )
+        })?;
         self.account.own(&self.data_dir)?;
         tracing::info!(dir = %self.data_dir.display(), "creating the private PostgreSQL (initdb)");
         let out = self

@@ -69,8 +69,11 @@ pub struct DatabaseSettings {
     pub url: Option<String>,
     /// The usual local server, tried when `url` is unset.
     pub default_url: String,
-    /// Data directory of the private PostgreSQL (relative to the working directory).
-    pub embedded_dir: String,
+    /// Data directory of the private PostgreSQL (relative to the working directory). Unset:
+    /// `imserver-data/postgres`, or, as root when the `postgres` account cannot enter it,
+    /// `/var/lib/imserver/postgres`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub embedded_dir: Option<String>,
     /// Where `initdb`, `postgres` and `pg_ctl` are; when unset, `pg_config --bindir`, `PATH`
     /// and the usual install paths are searched.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -107,7 +110,7 @@ impl Default for DatabaseSettings {
         Self {
             url: None,
             default_url: "postgres://postgres@127.0.0.1:5432/imserver".into(),
-            embedded_dir: "imserver-data/postgres".into(),
+            embedded_dir: None,
             embedded_bin_dir: None,
             max_connections: default_max_connections(),
             acquire_timeout_secs: 5,
@@ -255,6 +258,6 @@ mod tests {
             parsed.database.default_url,
             DatabaseSettings::default().default_url
         );
-        assert_eq!(parsed.database.embedded_dir, "imserver-data/postgres");
+        assert_eq!(parsed.database.embedded_dir, None);
     }
 }

@@ -50,15 +50,23 @@ fn rand_suffix() -> u64 {
 /// `imserver ARGS` with no database configured: the default address is a free port where
 /// nothing answers, the private server lives in `dir/pg`.
 fn unconfigured(dir: &Path, args: &[&str]) -> Command {
+    let mut c = bare(args);
+    c.env("IMSERVER__DATABASE__EMBEDDED_DIR", dir.join("pg"));
+    c
+}
+
+/// `imserver ARGS` with no database setting at all, and the default address a free port where
+/// nothing answers (PostgreSQL stopped, as far as imserver can tell).
+fn bare(args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_imserver"));
     c.args(args)
         .env_remove("DATABASE_URL")
         .env_remove("IMSERVER__DATABASE__URL")
+        .env_remove("IMSERVER__DATABASE__EMBEDDED_DIR")
         .env(
             "IMSERVER__DATABASE__DEFAULT_URL",
             format!("postgres://postgres@127.0.0.1:{}/imserver", free_port()),
         )
-        .env("IMSERVER__DATABASE__EMBEDDED_DIR", dir.join("pg"))
         .env("IMSERVER__AUTH__ARGON2__MEMORY_KIB", "256")
         .env("IMSERVER__AUTH__ARGON2__ITERATIONS", "1");
     c
@@ -74,22 +82,34 @@ struct Served {
 impl Served {
     fn start(dir: &Path) -> Served {
         let port = free_port();
-        let mut child = unconfigured(dir, &["serve", "--port", &port.to_string()])
+        Self::spawn(
+            unconfigured(dir, &["serve", "--port", &port.to_string()]),
+            port,
+        )
+    }
+
+    fn spawn(mut command: Command, port: u16) -> Served {
+        let mut child = command
             .arg("--bind")
             .arg("127.0.0.1")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        let out = child.stdout.take().unwrap();
+        // What it prints and what it logs, as lines in one stream.
         let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
+        let out: Box<dyn std::io::Read + Send> = Box::new(child.stdout.take().unwrap());
+        let err: Box<dyn std::io::Read + Send> = Box::new(child.stderr.take().unwrap());
+        for stream in [out, err] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    if tx.send(line).is_err() {
+                        break;
+                    }
                 }
-            }
-        });
+            });
+        }
         Served {
             child,
             lines,
@@ -159,8 +179,13 @@ fn credential(lines: &[String], key: &str) -> String {
 }
 
 async fn token(client: &reqwest::Client, base: &str, id: &str, secret: &str) -> String {
+    token_of(client, &format!("{base}/demo/demo"), id, secret).await
+}
+
+/// An app token of the app at `app_base` (`http://…/{org}/{app}`).
+async fn token_of(client: &reqwest::Client, app_base: &str, id: &str, secret: &str) -> String {
     let r: Value = client
-        .post(format!("{base}/demo/demo/token"))
+        .post(format!("{app_base}/token"))
         .json(
             &json!({"grant_type": "client_credentials", "client_id": id, "client_secret": secret}),
         )
@@ -219,7 +244,7 @@ async fn with_nothing_configured_a_private_postgres_serves_and_keeps_the_data_ac
     assert_eq!(r.status(), 200);
     let printed = second.stop();
     assert!(
-        !printed.iter().any(|l| l.contains("demo app")),
+        !printed.iter().any(|l| l.contains("a demo app was created")),
         "a second demo app was created: {printed:?}"
     );
     assert!(!dir.0.join("pg/postmaster.pid").exists());
@@ -255,4 +280,110 @@ async fn a_configured_url_starts_no_private_server(pool: PgPool) {
     assert!(out.status.success(), "{err}");
     assert!(err.contains("configured postgres://"), "{err}");
     assert!(!dir.0.join("pg").exists(), "a private server was set up");
+}
+
+/// Whether this process runs as root.
+fn is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// As root in a directory the `postgres` account cannot enter (a `mktemp -d` directory, anything
+/// under `/root`), the private PostgreSQL lives in /var/lib/imserver/postgres: it serves a token
+/// and keeps the data across a restart. Apps there may come from earlier runs, so this test
+/// makes its own with the CLI, from the same directory.
+#[tokio::test]
+async fn as_root_in_a_closed_directory_the_private_postgres_lives_where_postgres_can_reach() {
+    use std::os::unix::fs::PermissionsExt;
+    if !is_root() {
+        eprintln!("skipped: this test runs only as root");
+        return;
+    }
+    let dir = Scratch::new("root");
+    std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let client = reqwest::Client::new();
+    let in_dir = |args: &[&str]| {
+        let mut c = bare(args);
+        c.current_dir(&dir.0);
+        c
+    };
+    let port = free_port();
+    let mut first = Served::spawn(in_dir(&["serve", "--port", &port.to_string()]), port);
+    let ready = first.ready(&client).await;
+    let db = ready["database"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        db.starts_with("private PostgreSQL in /var/lib/imserver/postgres"),
+        "{ready}"
+    );
+    let org = format!("root{}", rand_suffix());
+    let out = in_dir(&["app", "create", "--org", &org, "--app", "a", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let creds: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (id, secret) = (
+        creds["client_id"].as_str().unwrap(),
+        creds["client_secret"].as_str().unwrap(),
+    );
+    let app_base = format!("{}/{org}/a", first.base);
+    let tok = token_of(&client, &app_base, id, secret).await;
+    let r = client
+        .post(format!("{app_base}/users"))
+        .bearer_auth(&tok)
+        .json(&json!({"username": "keeper", "password": "pw"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let printed = first.stop();
+    assert!(
+        printed
+            .iter()
+            .any(|l| l.contains("running as root") && l.contains("/var/lib/imserver/postgres")),
+        "the log does not say where the data went: {printed:?}"
+    );
+    assert!(!Path::new("/var/lib/imserver/postgres/postmaster.pid").exists());
+    assert!(
+        !dir.0.join("imserver-data/postgres").exists(),
+        "a data directory was made where postgres cannot reach"
+    );
+
+    let port = free_port();
+    let mut second = Served::spawn(in_dir(&["serve", "--port", &port.to_string()]), port);
+    second.ready(&client).await;
+    let app_base = format!("{}/{org}/a", second.base);
+    let tok = token_of(&client, &app_base, id, secret).await;
+    let r = client
+        .get(format!("{app_base}/users/keeper"))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    second.stop();
+}
+
+/// A configured data directory the `postgres` account cannot enter is one line that says what
+/// to set, and nothing is made.
+#[tokio::test]
+async fn as_root_a_configured_directory_postgres_cannot_enter_is_one_line_saying_what_to_set() {
+    use std::os::unix::fs::PermissionsExt;
+    if !is_root() {
+        eprintln!("skipped: this test runs only as root");
+        return;
+    }
+    let dir = Scratch::new("rootconf");
+    std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let out = unconfigured(&dir.0, &["migrate"]).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.trim_end().lines().last().unwrap_or_default();
+    assert!(last.starts_with("imserver: "), "{err}");
+    assert!(last.contains("database.embedded_dir"), "{last}");
+    assert!(last.contains("/var/lib/imserver/postgres"), "{last}");
+    assert!(!dir.0.join("pg").exists(), "something was created");
 }
