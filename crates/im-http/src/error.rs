@@ -59,6 +59,13 @@ impl ApiError {
             )
         }
     }
+    /// 429 `reach_limit`: over the app's rate limit for the operation; retry after `secs`.
+    pub fn rate_limited(secs: u32) -> Self {
+        Self {
+            retry_after: Some(secs.max(1)),
+            ..Self::reach_limit()
+        }
+    }
     /// 503 `service_unavailable`: the database cannot be reached; nothing was written.
     pub fn db_unavailable() -> Self {
         Self {

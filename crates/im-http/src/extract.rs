@@ -101,6 +101,17 @@ impl Tenant {
                 t
             }
         };
+        // Once per request, before anything is done for it.
+        if let Some(op) = st.limits.operations.of_request(req) {
+            if let Err(secs) = st.limits.check(tenant.id, op) {
+                let app = format!("{}#{}", tenant.org_name, tenant.app_name);
+                st.metrics
+                    .rate_limited
+                    .with_label_values(&[&app, st.limits.operations.name(op)])
+                    .inc();
+                return Err(ApiError::rate_limited(secs));
+            }
+        }
         req.extensions_mut().insert(tenant.clone());
         Ok(tenant)
     }

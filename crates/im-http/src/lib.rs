@@ -12,6 +12,7 @@ pub mod lenient;
 pub mod metrics;
 pub mod openapi;
 pub mod pools;
+pub mod ratelimit;
 pub mod routes;
 pub mod state;
 pub mod tenant;
@@ -41,6 +42,7 @@ pub fn serve(
     let doc = openapi::document();
     let limits = state.config.guards;
     admission::spawn_db_watchdog(state.clone());
+    ratelimit::spawn_refresher(state.clone());
     let server = HttpServer::new(move || {
         // Runs on each worker thread as it starts.
         state.pools.enter_worker();

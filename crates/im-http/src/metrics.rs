@@ -10,6 +10,8 @@ pub struct Metrics {
     pub latency: HistogramVec,
     pub pool: IntGaugeVec,
     pub member_changes: IntGaugeVec,
+    /// Requests refused by an app's rate limit.
+    pub rate_limited: IntCounterVec,
 }
 
 impl Metrics {
@@ -42,6 +44,15 @@ impl Metrics {
             ),
             &["change", "what"],
         )?;
+        let rate_limited = IntCounterVec::new(
+            Opts::new(
+                "rate_limited_total",
+                "Requests answered 429 reach_limit by the app's rate limit, by app (org#app) and \
+                 operation (operationId)",
+            ),
+            &["app", "operation"],
+        )?;
+        registry.register(Box::new(rate_limited.clone()))?;
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(member_changes.clone()))?;
         Ok(Self {
@@ -50,6 +61,7 @@ impl Metrics {
             latency,
             pool,
             member_changes,
+            rate_limited,
         })
     }
 

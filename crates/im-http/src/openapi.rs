@@ -297,15 +297,8 @@ impl Modify for NonEmptyBodies {
 /// Error statuses that every tenant endpoint of a kind can answer, whatever the handler:
 /// 503 (the database is unreachable or its pool exhausted), 409 on writes (a deadlock or
 /// serialization failure with a concurrent request), 413 and 400 where a body is read, and 429
-/// where a rate limit applies.
+/// (the app's rate limit, or a server-wide bound).
 struct CommonResponses;
-
-/// The endpoints that may be rate limited (`reach_limit`), as (tenant-relative path, method).
-const RATE_LIMITED: &[(&str, HttpMethod)] = &[
-    ("/token", HttpMethod::Post),
-    ("/users", HttpMethod::Post),
-    ("/users/{username}/password", HttpMethod::Put),
-];
 
 impl Modify for CommonResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -341,9 +334,12 @@ impl Modify for CommonResponses {
                         "request_entity_too_large: the body exceeds `server.body_limit_bytes`",
                     );
                 }
-                if RATE_LIMITED.contains(&(rest, method)) {
-                    add_error(op, 429, "reach_limit: too many requests; retry later");
-                }
+                add_error(
+                    op,
+                    429,
+                    "reach_limit: over the app's rate limit for this operation (when the operator \
+                     set one), or a server-wide bound; retry after `Retry-After` seconds",
+                );
             }
         }
     }

@@ -27,6 +27,8 @@ pub struct HttpConfig {
     pub database: String,
     /// Shared files: the object store and the bounds on uploads.
     pub files: im_store::objects::FilesConfig,
+    /// Per-app rate limits.
+    pub rate_limits: crate::ratelimit::RateLimitConfig,
 }
 
 impl Default for HttpConfig {
@@ -41,6 +43,7 @@ impl Default for HttpConfig {
             guards: GuardConfig::default(),
             database: String::new(),
             files: im_store::objects::FilesConfig::default(),
+            rate_limits: crate::ratelimit::RateLimitConfig::default(),
         }
     }
 }
@@ -78,6 +81,8 @@ pub struct AppState {
     pub objects: im_store::objects::Objects,
     /// Places for uploads running at once (`files.max_concurrent_uploads`).
     pub uploads: std::sync::Arc<tokio::sync::Semaphore>,
+    /// Per-app rate limits and their buckets.
+    pub limits: crate::ratelimit::RateLimits,
 }
 
 impl AppState {
@@ -100,6 +105,10 @@ impl AppState {
             uploads: std::sync::Arc::new(tokio::sync::Semaphore::new(
                 config.files.max_concurrent_uploads.max(1),
             )),
+            limits: crate::ratelimit::RateLimits::new(
+                config.rate_limits.clone(),
+                crate::ratelimit::Operations::from_document(&crate::openapi::document()),
+            ),
             config,
             metrics: Metrics::new()?,
             verified_secrets: VerifiedSecrets::new(std::time::Duration::from_secs(300), 10_000),

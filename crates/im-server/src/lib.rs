@@ -1,6 +1,7 @@
 //! Startup of the `imserver` binary: configuration, database, signing keys, HTTP server.
 
 pub mod embedded;
+pub mod limits;
 pub mod provision;
 pub mod settings;
 pub mod telemetry;

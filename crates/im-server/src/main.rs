@@ -59,6 +59,29 @@ enum AppCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Show an app's rate limits, or change them (applied by every instance within a few
+    /// seconds).
+    Limits {
+        #[arg(long)]
+        org: String,
+        #[arg(long)]
+        app: String,
+        /// Requests a second for every operation of the app without a limit of its own.
+        #[arg(long)]
+        default: Option<u32>,
+        /// Requests a second for one operation (an OpenAPI operationId); repeatable.
+        #[arg(long = "set", value_name = "OPERATION_ID=N")]
+        set: Vec<String>,
+        /// Remove the app's limit of an operation (or `default`); repeatable.
+        #[arg(long = "unset", value_name = "OPERATION_ID")]
+        unset: Vec<String>,
+        /// Remove every limit of the app first.
+        #[arg(long)]
+        clear: bool,
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Give an app a new client secret and print it.
     RotateSecret {
         #[arg(long)]
@@ -195,6 +218,26 @@ async fn app_command(settings: Settings, command: AppCommand, url: &str) -> anyh
                     );
                 }
             }
+        }
+        AppCommand::Limits {
+            org,
+            app,
+            default,
+            set,
+            unset,
+            clear,
+            json,
+        } => {
+            let asked = im_server::limits::Asked {
+                default,
+                set,
+                unset,
+                clear,
+            };
+            let db = im_store::Db::new(pool.clone());
+            let out = im_server::limits::run(&db, &settings.rate_limits, &org, &app, &asked, json)
+                .await?;
+            println!("{out}");
         }
         AppCommand::RotateSecret { org, app, json } => {
             let c = provision::rotate_secret(&pool, &hasher, &org, &app)

@@ -4,6 +4,7 @@
 use im_domain::Limits;
 use im_http::auth::Argon2Config;
 use im_http::guard::GuardConfig;
+use im_http::ratelimit::RateLimitConfig;
 use im_http::HttpConfig;
 use im_store::objects::FilesConfig;
 use serde::{Deserialize, Serialize};
@@ -21,6 +22,8 @@ pub struct Settings {
     pub guards: GuardConfig,
     /// Group shared files: where their bytes go and the bounds on uploads.
     pub files: FilesConfig,
+    /// Per-app rate limits (none unless set).
+    pub rate_limits: RateLimitConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +182,7 @@ impl Settings {
             guards: self.guards,
             database: String::new(),
             files: self.files.clone(),
+            rate_limits: self.rate_limits.clone(),
         }
     }
 }

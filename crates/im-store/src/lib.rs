@@ -8,6 +8,7 @@ pub mod error;
 pub mod files;
 pub mod keys;
 pub mod objects;
+pub mod rate_limits;
 pub mod rooms;
 pub mod user_attributes;
 pub mod user_mutes;

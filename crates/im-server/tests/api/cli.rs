@@ -16,7 +16,7 @@ pub(crate) fn database_url(pool: &PgPool) -> String {
 
 /// Runs `imserver ARGS` against the test database (off the async executor); returns success,
 /// stdout and stderr.
-async fn imserver(pool: &PgPool, args: &[&str]) -> (bool, String, String) {
+pub(crate) async fn imserver(pool: &PgPool, args: &[&str]) -> (bool, String, String) {
     let url = database_url(pool);
     let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     tokio::task::spawn_blocking(move || run(&url, &args))

@@ -20,6 +20,7 @@ mod hostile_bounds;
 mod kinds;
 mod ops;
 mod overload;
+mod rate_limits;
 mod rooms;
 mod rooms_admins;
 mod rooms_concurrency;

@@ -193,14 +193,8 @@ async fn the_openapi_document_lists_every_endpoint_in_both_url_forms(pool: PgPoo
                     assert!(responses.contains_key(code), "{m} {f} documents no {code}");
                 }
             }
-            let limited = matches!(
-                (*p, *m),
-                ("/token", "post")
-                    | ("/users", "post")
-                    | ("/users/{username}/password", "put")
-                    | ("/chatgroups/{group_id}/share_files", "post")
-            );
-            assert_eq!(responses.contains_key("429"), limited, "{m} {f} and 429");
+            // Every operation may meet its app's rate limit.
+            assert!(responses.contains_key("429"), "{m} {f} documents no 429");
             for (code, r) in responses {
                 if code != "200" {
                     let schema = &r["content"]["application/json"]["schema"]["$ref"];
