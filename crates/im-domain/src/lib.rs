@@ -2,6 +2,7 @@
 //! when needed, is passed in.
 
 pub mod attributes;
+pub mod callbacks;
 pub mod error;
 pub mod files;
 pub mod limits;

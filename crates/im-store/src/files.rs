@@ -11,6 +11,7 @@ use crate::objects::{self, Objects};
 use crate::Db;
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
+use im_domain::callbacks::{self, Operation, Operator, Payload, RoomEvent};
 use im_domain::files::{check_cap, file_not_found};
 use im_domain::room::{self, RoomId, RoomKind};
 use im_domain::Username;
@@ -154,6 +155,13 @@ pub async fn insert(
     .bind(objects::key(app, id.get(), file.file_id))
     .fetch_one(&mut *tx)
     .await?;
+    let by = uploader.map_or(Operator::App, |u| Operator::User(u.as_str().to_owned()));
+    crate::outbox::record(
+        &mut tx,
+        app,
+        &[file_event(id, file.file_id, &by, callbacks::ADD)],
+    )
+    .await?;
     tx.commit().await?;
     Ok(row)
 }
@@ -229,8 +237,24 @@ pub async fn delete(pool: &Db, app: Uuid, id: RoomId, raw: &str) -> StoreResult<
     if gone == 0 {
         return Err(file_not_found(raw).into());
     }
+    let event = file_event(id, file_id, &Operator::App, callbacks::REMOVE);
+    crate::outbox::record(&mut tx, app, &[event]).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// SHARE_FILE/ADD or REMOVE of one file.
+fn file_event(id: RoomId, file_id: Uuid, by: &Operator, how: &'static str) -> RoomEvent {
+    RoomEvent::new(
+        KIND,
+        id.get(),
+        Operation::ShareFile,
+        by,
+        Payload::Files {
+            share_file: vec![file_id.to_string()],
+            kind: how,
+        },
+    )
 }
 
 /// Removes the objects of deleted rows (left in `file_tombstones`), a batch at a time, and

@@ -2,12 +2,15 @@
 //! runs in one transaction. Helpers that must compose take `&mut PgConnection`.
 
 pub mod apps;
+pub mod callback_rules;
 pub mod db;
+pub mod deliveries;
 pub mod departures;
 pub mod error;
 pub mod files;
 pub mod keys;
 pub mod objects;
+pub mod outbox;
 pub mod rate_limits;
 pub mod rooms;
 pub mod user_attributes;

@@ -12,6 +12,8 @@
 //! failure is never another's.
 
 use super::*;
+use crate::outbox;
+use im_domain::callbacks::{self, Operation, Operator, RoomEvent};
 use im_domain::room::{AddRequest, RemoveRequest};
 use std::collections::HashMap;
 use std::future::Future;
@@ -277,6 +279,23 @@ impl Change for Adds {
             .flat_map(|p| p.add.iter().cloned())
             .collect();
         insert_members(&mut tx, app, kind, id, &added).await?;
+        // One JOIN a request, in arrival order, as if each had run alone.
+        let events: Vec<RoomEvent> = plans
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .flat_map(|p| {
+                RoomEvent::members(
+                    kind,
+                    id,
+                    Operation::Join,
+                    &Operator::App,
+                    callbacks::JOIN_DIRECT,
+                    &strings(&p.add),
+                    None,
+                )
+            })
+            .collect();
+        outbox::record(&mut tx, app, &events).await?;
         tx.commit().await?;
         Ok(plans)
     }
@@ -308,6 +327,22 @@ impl Change for Removes {
             .flat_map(|p| applied(p))
             .collect();
         delete_members(&mut tx, app, kind, id, &removed).await?;
+        let events: Vec<RoomEvent> = plans
+            .iter()
+            .filter_map(|p| p.as_ref().ok())
+            .flat_map(|p| {
+                RoomEvent::members(
+                    kind,
+                    id,
+                    Operation::Leave,
+                    &Operator::App,
+                    callbacks::LEAVE_KICK,
+                    &applied(p),
+                    None,
+                )
+            })
+            .collect();
+        outbox::record(&mut tx, app, &events).await?;
         tx.commit().await?;
         Ok(plans)
     }

@@ -2,6 +2,8 @@
 //! room-level flags (announcement, mute-all).
 
 use super::*;
+use crate::outbox;
+use im_domain::callbacks::{self, Operation, Operator, Payload, RoomEvent};
 
 pub struct NewRoom {
     /// A client-chosen id (groups' legacy `groupid`); otherwise one is made.
@@ -105,6 +107,26 @@ pub async fn create(
     .execute(&mut *tx)
     .await?;
     insert_members(&mut tx, app, kind, created.id, &members).await?;
+    let mut events = Vec::new();
+    if let Some(appkey) = outbox::wanted(&mut tx, app, kind, &[Operation::Create]).await? {
+        events.push(events::created(
+            kind,
+            &created,
+            &appkey,
+            &members,
+            &Operator::App,
+        ));
+    }
+    events.extend(RoomEvent::members(
+        kind,
+        created.id,
+        Operation::Join,
+        &Operator::App,
+        callbacks::JOIN_DIRECT,
+        &strings(&members),
+        None,
+    ));
+    outbox::record(&mut tx, app, &events).await?;
     tx.commit().await?;
     let mut room = created;
     room.member_count += members.len() as i32;
@@ -336,6 +358,7 @@ pub async fn update(
         .await?;
     }
     let mut current = lock(&mut tx, app, kind, id).await?;
+    let old_owner = current.owner.clone();
     let f = facts(kind, &current);
     if let Some(max) = up.maxusers {
         room::plan_maxusers(&f, max)?;
@@ -387,44 +410,60 @@ pub async fn update(
     ))
     .bind(app)
     .bind(id.get())
-    .bind(up.name)
-    .bind(up.description)
+    .bind(&up.name)
+    .bind(&up.description)
     .bind(up.maxusers)
     .bind(up.new_owner.as_ref().map(Username::as_str))
-    .bind(up.custom)
+    .bind(&up.custom)
     .bind(up.public)
     .bind(up.membersonly)
     .bind(up.allowinvites)
     .bind(up.invite_need_confirm)
     .fetch_one(&mut *tx)
     .await?;
+    let events = events::updated(kind, &up, &old_owner, &current, &Operator::App);
+    outbox::record(&mut tx, app, &events).await?;
     tx.commit().await?;
     Ok(current)
 }
 
-/// Deletes a room and everything in it.
+/// Deletes a room and everything in it. With a rule that takes them, its members leave
+/// (`LEAVE`/`DELETE`) and the room goes (`DELETE`) in the same transaction.
 pub async fn delete(pool: &Db, app: Uuid, kind: RoomKind, id: RoomId) -> StoreResult<()> {
-    let gone = sqlx::query("delete from rooms where app = $1 and kind = $2 and id = $3")
+    let mut tx = pool.begin().await?;
+    lock_any(&mut tx, app, kind, id).await?;
+    let wanted = [Operation::Leave, Operation::Delete];
+    if outbox::wanted(&mut tx, app, kind, &wanted).await?.is_some() {
+        let members: Vec<String> = sqlx::query_scalar(
+            "select username from room_members
+              where app = $1 and room_id = $2 and pos >= 0 order by pos",
+        )
+        .bind(app)
+        .bind(id.get())
+        .fetch_all(&mut *tx)
+        .await?;
+        let events = callbacks::room_deleted(kind, id.get(), &Operator::App, &members);
+        outbox::record(&mut tx, app, &events).await?;
+    }
+    sqlx::query("delete from rooms where app = $1 and kind = $2 and id = $3")
         .bind(app)
         .bind(kind.as_str())
         .bind(id.get())
-        .execute(pool)
-        .await?
-        .rows_affected();
-    if gone == 0 {
-        return Err(room::not_found(kind, id).into());
-    }
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
     Ok(())
 }
 
-/// Sets a room's text/flag column, under the room lock (a disabled room refuses it).
+/// Sets a room's text/flag column, under the room lock (a disabled room refuses it), with its
+/// UPDATE event.
 async fn set_column<V>(
     pool: &Db,
     app: Uuid,
     kind: RoomKind,
     id: RoomId,
-    column: &'static str,
-    value: V,
+    (column, value): (&'static str, V),
+    event: Payload,
 ) -> StoreResult<()>
 where
     V: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
@@ -439,6 +478,10 @@ where
     .bind(value)
     .execute(&mut *tx)
     .await?;
+    let events = [RoomEvent::update(kind, id.get(), &Operator::App, event)];
+    if callbacks::has_events(kind) {
+        outbox::record(&mut tx, app, &events).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -450,7 +493,16 @@ pub async fn set_announcement(
     id: RoomId,
     text: &str,
 ) -> StoreResult<()> {
-    set_column(pool, app, kind, id, "announcement", text.to_owned()).await
+    let event = Payload::Announcement(Some(text.to_owned()).filter(|t| !t.is_empty()));
+    set_column(
+        pool,
+        app,
+        kind,
+        id,
+        ("announcement", text.to_owned()),
+        event,
+    )
+    .await
 }
 
 /// Mute-all on or off.
@@ -461,7 +513,7 @@ pub async fn set_muted_all(
     id: RoomId,
     on: bool,
 ) -> StoreResult<()> {
-    set_column(pool, app, kind, id, "muted_all", on).await
+    set_column(pool, app, kind, id, ("muted_all", on), Payload::MuteAll(on)).await
 }
 
 /// Disables or enables a group (the one write a disabled group accepts besides delete).
@@ -472,6 +524,7 @@ pub async fn set_disabled(
     id: RoomId,
     disabled: bool,
 ) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
     let done = sqlx::query(
         "update rooms set disabled = $4, modified_at = now() where app = $1 and kind = $2 and id = $3",
     )
@@ -479,11 +532,19 @@ pub async fn set_disabled(
     .bind(kind.as_str())
     .bind(id.get())
     .bind(disabled)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
     if done == 0 {
         return Err(room::room_not_found(id).into());
     }
+    let events = [RoomEvent::update(
+        kind,
+        id.get(),
+        &Operator::App,
+        Payload::Disable(disabled),
+    )];
+    outbox::record(&mut tx, app, &events).await?;
+    tx.commit().await?;
     Ok(())
 }

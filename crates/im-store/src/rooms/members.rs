@@ -1,6 +1,7 @@
 //! Members and admins.
 
 use super::*;
+use im_domain::callbacks::{self, Operation, Operator, RoomEvent};
 
 /// A member as listed: name, role and list position.
 #[derive(Debug, Clone, FromRow)]
@@ -180,6 +181,20 @@ pub async fn set_admin(
     .bind(i16::from(promote))
     .execute(&mut *tx)
     .await?;
+    let how = if promote {
+        callbacks::ADD
+    } else {
+        callbacks::REMOVE
+    };
+    let events = RoomEvent::admins(
+        kind,
+        id.get(),
+        Operation::Admin,
+        &Operator::App,
+        how,
+        &[name.as_str().to_owned()],
+    );
+    crate::outbox::record(&mut tx, app, &events).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -29,6 +29,7 @@ use uuid::Uuid;
 
 mod attributes;
 mod coalesce;
+mod events;
 mod manage;
 mod members;
 mod moderation;

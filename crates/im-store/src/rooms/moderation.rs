@@ -1,6 +1,8 @@
 //! Mutes, blocks and the whitelist.
 
 use super::*;
+use crate::outbox;
+use im_domain::callbacks::{self, Operation, Operator, RoomEvent};
 
 /// Unexpired mutes as `(username, expire_ms)`.
 pub async fn mutes(
@@ -48,6 +50,16 @@ pub async fn mute(
     .bind(expire)
     .execute(&mut *tx)
     .await?;
+    let events = RoomEvent::members(
+        kind,
+        id.get(),
+        Operation::Mute,
+        &Operator::App,
+        callbacks::ADD,
+        &applied(&outcomes),
+        Some(expire),
+    );
+    outbox::record(&mut tx, app, &events).await?;
     tx.commit().await?;
     Ok((outcomes, expire))
 }
@@ -72,6 +84,22 @@ pub async fn unmute(
     .bind(strings(names))
     .fetch_all(&mut *tx)
     .await?;
+    // Mutes that had expired were no longer in force: lifting them is no event.
+    let in_force: Vec<String> = lifted
+        .iter()
+        .filter(|(_, expire)| *expire > now_ms)
+        .map(|(n, _)| n.clone())
+        .collect();
+    let events = RoomEvent::members(
+        kind,
+        id.get(),
+        Operation::Mute,
+        &Operator::App,
+        callbacks::REMOVE,
+        &in_force,
+        None,
+    );
+    outbox::record(&mut tx, app, &events).await?;
     tx.commit().await?;
     Ok(room::unmuted(names, &lifted, now_ms))
 }
@@ -152,8 +180,43 @@ pub async fn add_to_list(
     .bind(&names)
     .execute(&mut *tx)
     .await?;
+    outbox::record(&mut tx, app, &list_added(kind, id, list, &names, &users)).await?;
     tx.commit().await?;
     Ok(outcomes)
+}
+
+/// The events of users put on a list: BLOCK/ADD (then LEAVE/BLOCK of those who were members),
+/// or WHITE/ADD.
+fn list_added(
+    kind: RoomKind,
+    id: RoomId,
+    list: NameList,
+    names: &[String],
+    users: &[UserFacts],
+) -> Vec<RoomEvent> {
+    let (op, expire) = match list {
+        NameList::Blocks => (Operation::Block, Some(callbacks::BLOCK_EXPIRE_MS)),
+        NameList::Whitelist => (Operation::White, None),
+    };
+    let by = &Operator::App;
+    let mut events = RoomEvent::members(kind, id.get(), op, by, callbacks::ADD, names, expire);
+    if matches!(list, NameList::Blocks) {
+        let left: Vec<String> = users
+            .iter()
+            .filter(|u| u.member && names.iter().any(|n| n == u.name.as_str()))
+            .map(|u| u.name.as_str().to_owned())
+            .collect();
+        events.extend(RoomEvent::members(
+            kind,
+            id.get(),
+            Operation::Leave,
+            by,
+            callbacks::LEAVE_BLOCK,
+            &left,
+            None,
+        ));
+    }
+    events
 }
 
 /// Unblocks users. A single name that is not blocked is an error.
@@ -175,6 +238,16 @@ pub async fn unblock(
         .bind(applied(&outcomes))
         .execute(&mut *tx)
         .await?;
+    let events = RoomEvent::members(
+        kind,
+        id.get(),
+        Operation::Block,
+        &Operator::App,
+        callbacks::REMOVE,
+        &applied(&outcomes),
+        None,
+    );
+    outbox::record(&mut tx, app, &events).await?;
     tx.commit().await?;
     Ok(outcomes)
 }
@@ -196,6 +269,16 @@ pub async fn whitelist_remove(
     .bind(strings(names))
     .fetch_all(&mut *tx)
     .await?;
+    let events = RoomEvent::members(
+        kind,
+        id.get(),
+        Operation::White,
+        &Operator::App,
+        callbacks::REMOVE,
+        &removed,
+        None,
+    );
+    outbox::record(&mut tx, app, &events).await?;
     tx.commit().await?;
     Ok(room::list_removal(
         &facts(kind, &current),

@@ -1,6 +1,7 @@
 //! App-level chatroom super admins.
 
 use super::*;
+use im_domain::callbacks::{self, Operation, Operator, RoomEvent};
 
 pub async fn super_admins(
     pool: &Db,
@@ -18,7 +19,30 @@ pub async fn super_admins(
     .await?)
 }
 
+/// The events of super admins are app-level (room id 0) and ordered by the app row, which a
+/// change of them locks (`for no key update`: plain reads and foreign-key checks go on).
+async fn lock_super_admins(conn: &mut PgConnection, app: Uuid) -> StoreResult<()> {
+    sqlx::query("select 1 from apps where id = $1 for no key update")
+        .bind(app)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn super_admin_events(name: &Username, how: &'static str) -> Vec<RoomEvent> {
+    RoomEvent::admins(
+        RoomKind::Chatroom,
+        0,
+        Operation::RoomSuperAdmin,
+        &Operator::App,
+        how,
+        &[name.as_str().to_owned()],
+    )
+}
+
 pub async fn add_super_admin(pool: &Db, app: Uuid, name: &Username) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    lock_super_admins(&mut tx, app).await?;
     let done = sqlx::query(
         "insert into chatroom_super_admins (app, username)
          select app, username from users where app = $1 and username = $2
@@ -26,20 +50,28 @@ pub async fn add_super_admin(pool: &Db, app: Uuid, name: &Username) -> StoreResu
     )
     .bind(app)
     .bind(name.as_str())
-    .execute(pool)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
-    if done == 0 && crate::users::get(pool, app, name.as_str()).await?.is_none() {
-        return Err(room::user_not_found(name.as_str()).into());
+    if done == 0 {
+        if crate::users::get(pool, app, name.as_str()).await?.is_none() {
+            return Err(room::user_not_found(name.as_str()).into());
+        }
+        // Already one: nothing changed, no event.
+        return Ok(());
     }
+    crate::outbox::record(&mut tx, app, &super_admin_events(name, callbacks::ADD)).await?;
+    tx.commit().await?;
     Ok(())
 }
 
 pub async fn remove_super_admin(pool: &Db, app: Uuid, name: &Username) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    lock_super_admins(&mut tx, app).await?;
     let done = sqlx::query("delete from chatroom_super_admins where app = $1 and username = $2")
         .bind(app)
         .bind(name.as_str())
-        .execute(pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
     if done == 0 {
@@ -48,5 +80,7 @@ pub async fn remove_super_admin(pool: &Db, app: Uuid, name: &Username) -> StoreR
         }
         return Err(DomainError::not_found(format!("user {name} is not a super admin")).into());
     }
+    crate::outbox::record(&mut tx, app, &super_admin_events(name, callbacks::REMOVE)).await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -1,0 +1,377 @@
+//! The delivery worker's side of the outbox: claiming due streams, recording outcomes, dead
+//! letters and their replay. These are the cross-app statements of callbacks (the claim and the
+//! sweeps read every app's streams); everything else names its app.
+//!
+//! A stream (a rule's events of one room) is claimed with a lease (`for update skip locked`, so
+//! instances share the work): its first delivery is sent, and only once it is done (delivered or
+//! dead) is the next one due. Later events of a room thus wait while an earlier one is retried;
+//! other rooms go on.
+
+use crate::error::StoreResult;
+use crate::Db;
+use chrono::{DateTime, Utc};
+use sqlx::FromRow;
+use uuid::Uuid;
+
+/// The first delivery of a claimed stream, with what sending it needs.
+#[derive(Debug, Clone, FromRow)]
+pub struct Claimed {
+    pub app: Uuid,
+    pub rule_id: Uuid,
+    pub room_id: i64,
+    pub seq: i64,
+    pub room_kind: String,
+    pub call_id: Uuid,
+    pub operation: String,
+    pub operator: String,
+    pub payload: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub enqueued_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub target_url: Option<String>,
+    pub url: String,
+    pub secret_sealed: Vec<u8>,
+    pub secret_kid: String,
+    /// `org#app`.
+    pub appkey: String,
+}
+
+/// Leases up to `max` due streams of enabled, unpaused rules (at most `per_rule` of one rule)
+/// for `lease_secs`, and answers their first deliveries.
+pub async fn claim(
+    pool: &Db,
+    max: i64,
+    per_rule: i64,
+    lease_secs: f64,
+) -> StoreResult<Vec<Claimed>> {
+    Ok(sqlx::query_as::<_, Claimed>(
+        "with due as (
+             select s.app, s.rule_id, s.room_id
+               from callback_streams s
+               join callback_rules r on r.app = s.app and r.id = s.rule_id
+              where s.pending > 0 and s.next_at <= now()
+                and (s.leased_until is null or s.leased_until < now())
+                and r.enabled and (r.paused_until is null or r.paused_until <= now())
+              order by s.next_at
+              limit $1 * 4
+                for update of s skip locked),
+         fair as (
+             select app, rule_id, room_id from (
+                 select due.*, row_number() over (partition by app, rule_id) as n from due) d
+              where n <= $2
+              limit $1),
+         leased as (
+             update callback_streams s set leased_until = now() + make_interval(secs => $3)
+               from fair f
+              where s.app = f.app and s.rule_id = f.rule_id and s.room_id = f.room_id
+             returning s.app, s.rule_id, s.room_id)
+         select d.app, d.rule_id, d.room_id, d.seq, d.room_kind, d.call_id, d.operation,
+                d.operator, d.payload, d.created_at, d.enqueued_at, d.attempts, d.target_url,
+                r.url, r.secret_sealed, r.secret_kid, a.org_name || '#' || a.app_name as appkey
+           from leased l
+           join lateral (select * from callback_deliveries d
+                          where d.app = l.app and d.rule_id = l.rule_id and d.room_id = l.room_id
+                          order by d.seq limit 1) d on true
+           join callback_rules r on r.app = l.app and r.id = l.rule_id
+           join apps a on a.id = l.app",
+    )
+    .bind(max)
+    .bind(per_rule)
+    .bind(lease_secs)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The delivery is done: the stream's next one is due at once.
+pub async fn delivered(pool: &Db, d: &Claimed) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    let gone = sqlx::query(
+        "delete from callback_deliveries where app = $1 and rule_id = $2 and room_id = $3 and seq = $4",
+    )
+    .bind(d.app)
+    .bind(d.rule_id)
+    .bind(d.room_id)
+    .bind(d.seq)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    advance(&mut tx, d, gone as i32).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// After the stream's first delivery is gone (`gone` rows): the count, the next one due now,
+/// the lease released, the oldest pending event's time.
+async fn advance(conn: &mut sqlx::PgConnection, d: &Claimed, gone: i32) -> StoreResult<()> {
+    sqlx::query(
+        "update callback_streams s
+            set pending = greatest(s.pending - $4, 0), failures = 0, next_at = now(),
+                leased_until = null,
+                oldest_at = (select enqueued_at from callback_deliveries d
+                              where d.app = $1 and d.rule_id = $2 and d.room_id = $3
+                              order by d.seq limit 1)
+          where s.app = $1 and s.rule_id = $2 and s.room_id = $3",
+    )
+    .bind(d.app)
+    .bind(d.rule_id)
+    .bind(d.room_id)
+    .bind(gone)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// How failures pause a rule: `failures` of them within `window_secs` pause it for `pause(n)`
+/// seconds, its n-th pause within a day.
+pub struct PausePolicy {
+    pub failures: i32,
+    pub window_secs: i64,
+    pub pause: Box<dyn Fn(i32) -> i64 + Send + Sync>,
+}
+
+/// A failed try: the delivery is retried after `retry_ms`, and the failure counts against the
+/// rule (see [`PausePolicy`]). Answers when the rule was paused until, if it was.
+pub async fn failed(
+    pool: &Db,
+    d: &Claimed,
+    error: &str,
+    retry_ms: u64,
+    policy: &PausePolicy,
+) -> StoreResult<Option<DateTime<Utc>>> {
+    let (pause_failures, window_secs) = (policy.failures, policy.window_secs);
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "update callback_deliveries set attempts = attempts + 1, last_error = $5
+          where app = $1 and rule_id = $2 and room_id = $3 and seq = $4",
+    )
+    .bind(d.app)
+    .bind(d.rule_id)
+    .bind(d.room_id)
+    .bind(d.seq)
+    .bind(error)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "update callback_streams
+            set failures = failures + 1, leased_until = null,
+                next_at = now() + make_interval(secs => $4::float8 / 1000)
+          where app = $1 and rule_id = $2 and room_id = $3",
+    )
+    .bind(d.app)
+    .bind(d.rule_id)
+    .bind(d.room_id)
+    .bind(retry_ms as f64)
+    .execute(&mut *tx)
+    .await?;
+    let (failures, pauses): (i32, i32) = sqlx::query_as(
+        "update callback_rules
+            set window_failures = case when window_start is null
+                                         or window_start < now() - make_interval(secs => $3)
+                                       then 1 else window_failures + 1 end,
+                window_start = case when window_start is null
+                                     or window_start < now() - make_interval(secs => $3)
+                                    then now() else window_start end,
+                pauses = case when last_paused_at is null
+                                or last_paused_at < now() - interval '1 day'
+                              then 0 else pauses end
+          where app = $1 and id = $2
+          returning window_failures, pauses",
+    )
+    .bind(d.app)
+    .bind(d.rule_id)
+    .bind(window_secs as f64)
+    .fetch_one(&mut *tx)
+    .await?;
+    let mut paused = None;
+    if failures >= pause_failures {
+        let nth = pauses + 1;
+        paused = sqlx::query_scalar(
+            "update callback_rules
+                set paused_until = now() + make_interval(secs => $3::float8), pauses = $4,
+                    last_paused_at = now(), window_failures = 0, window_start = null
+              where app = $1 and id = $2
+              returning paused_until",
+        )
+        .bind(d.app)
+        .bind(d.rule_id)
+        .bind((policy.pause)(nth) as f64)
+        .bind(nth)
+        .fetch_optional(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(paused)
+}
+
+/// A delivery past the retry horizon goes to the dead letters; the stream's next one is due.
+pub async fn dead(pool: &Db, d: &Claimed, error: &str) -> StoreResult<()> {
+    let mut tx = pool.begin().await?;
+    let gone = sqlx::query(
+        "with gone as (
+             delete from callback_deliveries
+              where app = $1 and rule_id = $2 and room_id = $3 and seq = $4
+             returning *)
+         insert into callback_dead_letters (app, rule_id, seq, room_id, room_kind, call_id,
+                                            operation, operator, payload, created_at, attempts,
+                                            last_error, replays)
+         select app, rule_id, seq, room_id, room_kind, call_id, operation, operator, payload,
+                created_at, attempts + 1, $5, replays
+           from gone",
+    )
+    .bind(d.app)
+    .bind(d.rule_id)
+    .bind(d.room_id)
+    .bind(d.seq)
+    .bind(error)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    advance(&mut tx, d, gone as i32).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Gives back leases of streams claimed but not sent (this instance had no room for them).
+pub async fn release(pool: &Db, d: &Claimed) -> StoreResult<()> {
+    sqlx::query(
+        "update callback_streams set leased_until = null
+          where app = $1 and rule_id = $2 and room_id = $3",
+    )
+    .bind(d.app)
+    .bind(d.rule_id)
+    .bind(d.room_id)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// The age of the oldest event not yet delivered, in seconds (0 when none), and how many wait.
+pub async fn backlog(pool: &Db) -> StoreResult<(f64, i64)> {
+    let (age, pending): (Option<f64>, Option<i64>) = sqlx::query_as(
+        "select extract(epoch from now() - min(oldest_at))::float8, sum(pending)::bigint
+           from callback_streams where pending > 0",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((age.unwrap_or(0.0).max(0.0), pending.unwrap_or(0)))
+}
+
+/// Deletes what rules removed meanwhile left behind (a change that read a rule just before its
+/// removal committed), and dead letters older than `keep_secs`. Answers the rows removed.
+pub async fn sweep(pool: &Db, keep_secs: f64) -> StoreResult<u64> {
+    let mut removed = 0;
+    for table in ["callback_deliveries", "callback_streams"] {
+        removed += sqlx::query(&format!(
+            "delete from {table} t where not exists (
+                 select 1 from callback_rules r where r.app = t.app and r.id = t.rule_id)"
+        ))
+        .execute(pool)
+        .await?
+        .rows_affected();
+    }
+    removed += sqlx::query(
+        "delete from callback_dead_letters where dead_at < now() - make_interval(secs => $1)",
+    )
+    .bind(keep_secs)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    Ok(removed)
+}
+
+/// A dead letter, as the CLI lists them.
+#[derive(Debug, Clone, FromRow)]
+pub struct DeadLetter {
+    pub rule_id: Uuid,
+    pub seq: i64,
+    pub room_id: i64,
+    pub room_kind: String,
+    pub call_id: Uuid,
+    pub operation: String,
+    pub created_at: DateTime<Utc>,
+    pub dead_at: DateTime<Utc>,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub replays: i32,
+}
+
+/// The app's dead letters, oldest death first, `limit` after position `after` (a seq).
+pub async fn dead_letters(
+    pool: &Db,
+    app: Uuid,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+) -> StoreResult<Vec<DeadLetter>> {
+    let (at, seq) = after.unzip();
+    Ok(sqlx::query_as::<_, DeadLetter>(
+        "select rule_id, seq, room_id, room_kind, call_id, operation, created_at, dead_at,
+                attempts, last_error, replays
+           from callback_dead_letters
+          where app = $1 and ($2::timestamptz is null or (dead_at, seq) > ($2, $3))
+          order by dead_at, seq limit $4",
+    )
+    .bind(app)
+    .bind(at)
+    .bind(seq)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The app's dead letters by the ten minutes they died in: (start of the ten minutes, how many,
+/// the most replays any of them had).
+pub async fn dead_letter_buckets(
+    pool: &Db,
+    app: Uuid,
+) -> StoreResult<Vec<(DateTime<Utc>, i64, i32)>> {
+    Ok(sqlx::query_as(
+        "select to_timestamp(floor(extract(epoch from dead_at) / 600) * 600) as bucket,
+                count(*), max(replays)
+           from callback_dead_letters where app = $1
+          group by bucket order by bucket",
+    )
+    .bind(app)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Puts the app's dead letters that died in `[from, to)` back at the end of their streams (same
+/// callId and timestamp, a new place in the order, a new retry horizon), to the rule's URL or
+/// `target_url`, in one statement. Answers how many.
+pub async fn replay(
+    pool: &Db,
+    app: Uuid,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    target_url: Option<&str>,
+) -> StoreResult<i64> {
+    Ok(sqlx::query_scalar(
+        "with gone as (
+             delete from callback_dead_letters
+              where app = $1 and dead_at >= $2 and dead_at < $3
+                and rule_id in (select id from callback_rules where app = $1)
+             returning *),
+         back as (
+             insert into callback_deliveries (app, rule_id, room_id, seq, room_kind, call_id,
+                                              operation, operator, payload, created_at,
+                                              target_url, replays)
+             select app, rule_id, room_id, nextval('callback_seq'), room_kind, call_id,
+                    operation, operator, payload, created_at, $4, replays + 1
+               from gone order by seq
+             returning rule_id, room_id),
+         streams as (
+             insert into callback_streams as s (app, rule_id, room_id, pending, next_at, oldest_at)
+             select $1, rule_id, room_id, count(*), now(), now() from back group by rule_id, room_id
+             on conflict (app, rule_id, room_id) do update
+                set pending = s.pending + excluded.pending,
+                    next_at = case when s.pending = 0 then now() else s.next_at end,
+                    oldest_at = case when s.pending = 0 then now() else s.oldest_at end,
+                    failures = case when s.pending = 0 then 0 else s.failures end)
+         select count(*) from back",
+    )
+    .bind(app)
+    .bind(from)
+    .bind(to)
+    .bind(target_url)
+    .fetch_one(pool)
+    .await?)
+}
