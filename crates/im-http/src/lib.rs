@@ -2,6 +2,7 @@
 
 pub mod admission;
 pub mod auth;
+pub mod callbacks;
 pub mod cursor;
 pub mod envelope;
 pub mod error;

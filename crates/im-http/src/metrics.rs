@@ -12,6 +12,15 @@ pub struct Metrics {
     pub member_changes: IntGaugeVec,
     /// Requests refused by an app's rate limit.
     pub rate_limited: IntCounterVec,
+    /// Callback deliveries by rule and outcome (`delivered`, `retried`, `dead`).
+    pub callbacks: IntCounterVec,
+    /// Deliveries written to the outbox by this process, per rule.
+    pub callbacks_written: IntGaugeVec,
+    /// From a change's commit to its delivery.
+    pub callback_lag: prometheus::Histogram,
+    /// The oldest undelivered event's age, and how many wait (every instance's view of the
+    /// shared outbox).
+    pub callback_backlog: prometheus::GaugeVec,
 }
 
 impl Metrics {
@@ -53,6 +62,42 @@ impl Metrics {
             &["app", "operation"],
         )?;
         registry.register(Box::new(rate_limited.clone()))?;
+        let callbacks = IntCounterVec::new(
+            Opts::new(
+                "callback_deliveries_total",
+                "Callback deliveries by rule and outcome: delivered (the receiver answered 200 in \
+                 time), retried (it did not; tried again later), dead (past the retry horizon)",
+            ),
+            &["rule", "outcome"],
+        )?;
+        registry.register(Box::new(callbacks.clone()))?;
+        let callbacks_written = IntGaugeVec::new(
+            Opts::new(
+                "callback_events_written_total",
+                "Callback deliveries written to the outbox by this process, per rule",
+            ),
+            &["rule"],
+        )?;
+        registry.register(Box::new(callbacks_written.clone()))?;
+        let callback_lag = prometheus::Histogram::with_opts(
+            HistogramOpts::new(
+                "callback_delivery_lag_seconds",
+                "From the commit of a change to the delivery of its event",
+            )
+            .buckets(vec![
+                0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 3600.0,
+            ]),
+        )?;
+        registry.register(Box::new(callback_lag.clone()))?;
+        let callback_backlog = prometheus::GaugeVec::new(
+            Opts::new(
+                "callback_backlog",
+                "The callback outbox: `oldest_seconds` (age of the oldest undelivered event) and \
+                 `pending` (deliveries waiting)",
+            ),
+            &["what"],
+        )?;
+        registry.register(Box::new(callback_backlog.clone()))?;
         registry.register(Box::new(pool.clone()))?;
         registry.register(Box::new(member_changes.clone()))?;
         Ok(Self {
@@ -62,6 +107,10 @@ impl Metrics {
             pool,
             member_changes,
             rate_limited,
+            callbacks,
+            callbacks_written,
+            callback_lag,
+            callback_backlog,
         })
     }
 
@@ -88,6 +137,11 @@ impl Metrics {
             self.member_changes
                 .with_label_values(&[what, "transactions"])
                 .set(transactions as i64);
+        }
+        for (rule, n) in im_store::outbox::written() {
+            self.callbacks_written
+                .with_label_values(&[&rule.to_string()])
+                .set(n as i64);
         }
         let (size, idle) = (i64::from(size), idle as i64);
         self.pool.with_label_values(&["idle"]).set(idle);

@@ -2,7 +2,9 @@
 //! listed twice: under `/{org_name}/{app_name}` and under `/app-id/{app_id}`.
 
 use crate::routes::room::{admins as a, announcement as an, members as m, moderation as md};
-use crate::routes::{chatroom_attributes as ca, user_attributes as ua, user_extras as ux};
+use crate::routes::{
+    callbacks as cb, chatroom_attributes as ca, user_attributes as ua, user_extras as ux,
+};
 use crate::routes::{
     chatrooms as c, group_attributes as ga, group_files as gf, groups as g, ops, threads as t,
     token, users,
@@ -47,6 +49,8 @@ use utoipa::{Modify, OpenApi};
         ux::set, ux::get, ux::list, ux::disconnect, ux::disconnect_device,
         ua::set, ua::get, ua::get_many, ua::delete, ua::capacity,
         ca::set, ca::set_forced, ca::get, ca::delete, ca::delete_forced,
+        cb::list, cb::create, cb::get, cb::update, cb::delete,
+        cb::storage_info, cb::storage_retry, cb::storage_list,
     ),
     modifiers(&BearerAuth, &NonEmptyBodies, &GroupPaths, &ThreadPaths, &CommonResponses, &AppIdPaths),
     tags(
@@ -63,6 +67,7 @@ use utoipa::{Modify, OpenApi};
         (name = "group files", description = "Group shared files: upload, list, download, delete"),
         (name = "chatroom attributes", description = "Chatroom custom attributes: set, get, delete, forced set and delete"),
         (name = "user attributes", description = "Attributes of users: set, get, batch get, delete, capacity"),
+        (name = "callbacks", description = "imserver extension: where an app's group and chatroom events (`group_op_event` callbacks) go, and the deliveries that did not succeed within the retry horizon"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

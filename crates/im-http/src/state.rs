@@ -29,6 +29,8 @@ pub struct HttpConfig {
     pub files: im_store::objects::FilesConfig,
     /// Per-app rate limits.
     pub rate_limits: crate::ratelimit::RateLimitConfig,
+    /// Event callbacks.
+    pub callbacks: crate::callbacks::CallbacksConfig,
 }
 
 impl Default for HttpConfig {
@@ -44,6 +46,7 @@ impl Default for HttpConfig {
             database: String::new(),
             files: im_store::objects::FilesConfig::default(),
             rate_limits: crate::ratelimit::RateLimitConfig::default(),
+            callbacks: crate::callbacks::CallbacksConfig::default(),
         }
     }
 }
@@ -68,6 +71,8 @@ pub struct AppState {
     pub tokens: TokenService,
     /// Signs and checks paging cursors.
     pub cursors: crate::cursor::Cursors,
+    /// Seals and opens callback rules' secrets.
+    pub sealer: crate::callbacks::Sealer,
     pub hasher: Hasher,
     pub config: HttpConfig,
     pub metrics: Metrics,
@@ -90,7 +95,7 @@ impl AppState {
     pub fn new(
         pool: PgPool,
         workers: usize,
-        tokens: TokenService,
+        (tokens, sealer): (TokenService, crate::callbacks::Sealer),
         config: HttpConfig,
     ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
         Ok(Self {
@@ -98,6 +103,7 @@ impl AppState {
             member_removes: im_store::rooms::MemberRemoves::default(),
             pools: crate::pools::Pools::new(pool, workers),
             cursors: tokens.cursors(),
+            sealer,
             tokens,
             hasher: Hasher::new(config.argon2).map_err(|e| format!("argon2 settings: {e}"))?,
             guards: Guards::new(config.guards),

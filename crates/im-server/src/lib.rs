@@ -1,5 +1,7 @@
 //! Startup of the `imserver` binary: configuration, database, signing keys, HTTP server.
 
+pub mod callback_cli;
+pub mod delivery;
 pub mod embedded;
 pub mod limits;
 pub mod provision;
@@ -10,6 +12,7 @@ use actix_web::dev::Server;
 use actix_web::web;
 use anyhow::Context;
 use im_http::auth::TokenService;
+use im_http::callbacks::Sealer;
 use im_http::AppState;
 use settings::Settings;
 use sqlx::PgPool;
@@ -54,6 +57,22 @@ pub async fn token_service(settings: &Settings, pool: &PgPool) -> anyhow::Result
     Ok(TokenService::new(keys))
 }
 
+/// The sealer of callback secrets: the configured key (which then seals) and the keys kept in
+/// the database (created on first use), so that secrets sealed under either still open.
+pub async fn sealer(settings: &Settings, pool: &PgPool) -> anyhow::Result<Sealer> {
+    let mut keys = Vec::new();
+    if let Some(k) = Sealer::configured_key(&settings.callbacks)? {
+        keys.push(("config".to_owned(), k));
+    }
+    let stored = im_store::keys::load_or_create_in(
+        &im_store::Db::new(pool.clone()),
+        im_store::keys::Keys::Callback,
+    )
+    .await?;
+    keys.extend(stored.into_iter().map(|k| (k.kid, k.secret)));
+    Ok(Sealer::new(keys)?)
+}
+
 /// A running server and the port it listens on.
 pub struct Application {
     port: u16,
@@ -74,6 +93,7 @@ impl Application {
         database: &str,
     ) -> anyhow::Result<Self> {
         let tokens = token_service(settings, &pool).await?;
+        let sealer = sealer(settings, &pool).await?;
         let mut config = settings.http();
         config.database = database.to_owned();
         let workers = match settings.server.workers {
@@ -81,7 +101,8 @@ impl Application {
             n => n,
         };
         let state = web::Data::new(
-            AppState::new(pool, workers, tokens, config).map_err(|e| anyhow::anyhow!("{e}"))?,
+            AppState::new(pool, workers, (tokens, sealer), config)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
         );
         let addr = format!("{}:{}", settings.server.bind, settings.server.port);
         let listener =
@@ -89,6 +110,7 @@ impl Application {
         let port = listener.local_addr()?.port();
         let server = im_http::serve(listener, state.clone(), workers)?;
         spawn_file_sweeper(state.clone(), settings.files.sweep_grace_secs);
+        delivery::spawn(state.clone())?;
         Ok(Self {
             port,
             server,

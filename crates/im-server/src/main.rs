@@ -40,6 +40,11 @@ enum Command {
         #[command(subcommand)]
         command: AppCommand,
     },
+    /// Manage an app's event callbacks: rules and dead letters.
+    Callback {
+        #[command(subcommand)]
+        command: im_server::callback_cli::CallbackCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -147,6 +152,11 @@ async fn command(
             Ok(())
         }
         Command::App { command } => app_command(settings, command, &db.url).await,
+        Command::Callback { command } => {
+            let pool = im_server::prepare_database(&settings, &db.url).await?;
+            let db = im_store::Db::new(pool);
+            im_server::callback_cli::run(&settings, &db, command).await
+        }
     }
 }
 

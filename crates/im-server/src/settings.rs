@@ -3,6 +3,7 @@
 
 use im_domain::Limits;
 use im_http::auth::Argon2Config;
+use im_http::callbacks::CallbacksConfig;
 use im_http::guard::GuardConfig;
 use im_http::ratelimit::RateLimitConfig;
 use im_http::HttpConfig;
@@ -24,6 +25,8 @@ pub struct Settings {
     pub files: FilesConfig,
     /// Per-app rate limits (none unless set).
     pub rate_limits: RateLimitConfig,
+    /// Event callbacks: delivery, retries, bounds.
+    pub callbacks: CallbacksConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -183,6 +186,7 @@ impl Settings {
             database: String::new(),
             files: self.files.clone(),
             rate_limits: self.rate_limits.clone(),
+            callbacks: self.callbacks.clone(),
         }
     }
 }

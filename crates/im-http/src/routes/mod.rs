@@ -1,5 +1,6 @@
 //! Every route, registered once and served under both tenant URL forms.
 
+pub mod callbacks;
 pub mod chatroom_attributes;
 pub mod chatrooms;
 pub mod group_attributes;
@@ -48,6 +49,7 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(groups::joined)),
         )
         .configure(user_extra_routes)
+        .configure(callback_routes)
         .service(web::scope("/metadata/chatroom/{room_id}").configure(chatroom_attribute_routes))
         .service(
             web::scope("/chatrooms")
@@ -72,6 +74,25 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(web::resource("/get").route(web::post().to(group_attributes::get_many))),
         );
+}
+
+/// Callback rules and dead letters.
+fn callback_routes(cfg: &mut web::ServiceConfig) {
+    use callbacks as cb;
+    cfg.service(
+        web::resource("/callbacks/rules")
+            .route(web::get().to(cb::list))
+            .route(web::post().to(cb::create)),
+    )
+    .service(
+        web::resource("/callbacks/rules/{rule_id}")
+            .route(web::get().to(cb::get))
+            .route(web::put().to(cb::update))
+            .route(web::delete().to(cb::delete)),
+    )
+    .service(web::resource("/callbacks/storage").route(web::get().to(cb::storage_list)))
+    .service(web::resource("/callbacks/storage/info").route(web::get().to(cb::storage_info)))
+    .service(web::resource("/callbacks/storage/retry").route(web::post().to(cb::storage_retry)));
 }
 
 /// Threads: `/thread…` for the thread itself, `/threads…` for the user lists and the kick (its
