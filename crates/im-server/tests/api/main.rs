@@ -1,6 +1,9 @@
 //! Black-box tests: the real HTTP surface over a real PostgreSQL (a fresh database per test).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod callbacks;
+mod callbacks_delivery;
+mod callbacks_process;
 mod chatroom_attributes;
 mod chatroom_members;
 mod chatrooms;
@@ -21,6 +24,7 @@ mod kinds;
 mod ops;
 mod overload;
 mod rate_limits;
+mod receiver;
 mod rooms;
 mod rooms_admins;
 mod rooms_concurrency;

@@ -165,6 +165,14 @@ const TENANT_ROUTES: &[(&str, &str)] = &[
     ("/chatgroups/{group_id}/share_files", "get"),
     ("/chatgroups/{group_id}/share_files/{file_id}", "get"),
     ("/chatgroups/{group_id}/share_files/{file_id}", "delete"),
+    ("/callbacks/rules", "get"),
+    ("/callbacks/rules", "post"),
+    ("/callbacks/rules/{rule_id}", "get"),
+    ("/callbacks/rules/{rule_id}", "put"),
+    ("/callbacks/rules/{rule_id}", "delete"),
+    ("/callbacks/storage", "get"),
+    ("/callbacks/storage/info", "get"),
+    ("/callbacks/storage/retry", "post"),
 ];
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
