@@ -42,7 +42,11 @@ class Bench:
         return self.call("POST", "/chatgroups", body)["data"]["groupid"]
 
     def fill(self, gid, first, last):
-        """Adds pu<first>..pu<last> in batches of 60."""
+        """Adds pu<first>..pu<last> to a group in batches of 60."""
+        self.fill_room("chatgroups", gid, first, last)
+
+    def fill_room(self, kind, rid, first, last):
+        """Adds pu<first>..pu<last> to a room of `kind` (chatgroups, chatrooms) in batches of 60."""
         for i in range(first, last + 1, 60):
             names = [f"pu{j}" for j in range(i, min(i + 60, last + 1))]
-            self.call("POST", f"/chatgroups/{gid}/users", {"usernames": names})
+            self.call("POST", f"/{kind}/{rid}/users", {"usernames": names})

@@ -6,7 +6,9 @@
 //!
 //! Bounded: at most `callbacks.max_in_flight` deliveries at once in this instance and
 //! `callbacks.per_rule_in_flight` of one rule; a receiver's answer is read up to
-//! `callbacks.response_bytes`.
+//! `callbacks.response_bytes`. A task that delivered a stream's event goes on with the stream's
+//! next one (its lease renewed by the statement that records the delivery), up to [`CHAIN`] in a
+//! row, so a busy room does not wait for a claim between its events.
 
 use actix_web::web;
 use im_domain::callbacks::{self, RetryPolicy};
@@ -19,7 +21,7 @@ use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::Semaphore;
+use tokio::sync::{Notify, Semaphore};
 use uuid::Uuid;
 
 /// The body of one delivery, in the hosted service's key order.
@@ -67,12 +69,17 @@ pub fn body(d: &Claimed, secret: &str) -> Result<(String, String), serde_json::E
     Ok((text, call_id))
 }
 
+/// Deliveries of one stream a task sends in a row before it gives its slot back to the claim.
+const CHAIN: u32 = 256;
+
 struct Worker {
     state: web::Data<AppState>,
     config: CallbacksConfig,
     client: reqwest::Client,
     slots: Arc<Semaphore>,
     per_rule: Mutex<HashMap<Uuid, usize>>,
+    /// Told when a task gives its slot back.
+    freed: Notify,
     policy: RetryPolicy,
     pauses: deliveries::PausePolicy,
 }
@@ -95,6 +102,7 @@ pub fn spawn(state: web::Data<AppState>) -> anyhow::Result<()> {
             max_ms: config.retry_max_secs.saturating_mul(1000).max(1),
         },
         per_rule: Mutex::new(HashMap::new()),
+        freed: Notify::new(),
         pauses: deliveries::PausePolicy {
             failures: callbacks::PAUSE_FAILURES,
             window_secs: callbacks::PAUSE_WINDOW_SECS,
@@ -123,25 +131,22 @@ impl Worker {
             }
             let free = self.slots.available_permits();
             if free == 0 {
-                // Wait for one to come back.
-                if let Ok(p) = self.slots.clone().acquire_owned().await {
-                    drop(p);
-                }
+                // Wait for a slot to come back.
+                let _ = tokio::time::timeout(idle * 10, self.freed.notified()).await;
                 continue;
             }
             let per_rule = self.config.per_rule_in_flight.max(1) as i64;
-            let claimed = match deliveries::claim(&pool, free as i64, per_rule, lease).await {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::debug!(error = %e, "callback claim failed");
-                    tokio::time::sleep(idle * 5).await;
-                    continue;
-                }
-            };
-            if claimed.is_empty() {
-                tokio::time::sleep(idle).await;
-                continue;
-            }
+            let busy = self.busy_rules();
+            let claimed =
+                match deliveries::claim(&pool, (free as i64, per_rule), &busy, lease).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "callback claim failed");
+                        tokio::time::sleep(idle * 5).await;
+                        continue;
+                    }
+                };
+            let mut started = 0;
             for d in claimed {
                 if !self.take_rule_slot(d.rule_id) {
                     let _ = deliveries::release(&pool, &d).await;
@@ -152,14 +157,31 @@ impl Worker {
                     let _ = deliveries::release(&pool, &d).await;
                     continue;
                 };
+                started += 1;
                 let me = self.clone();
                 tokio::spawn(async move {
-                    me.deliver(&d).await;
-                    me.give_rule_slot(d.rule_id);
+                    let rule = d.rule_id;
+                    let mut next = Some(d);
+                    let mut n = 0;
+                    while let Some(d) = next.take() {
+                        n += 1;
+                        next = me.deliver(&d, n < CHAIN, lease).await;
+                    }
+                    me.give_rule_slot(rule);
                     drop(permit);
+                    me.freed.notify_one();
                 });
             }
+            if started == 0 {
+                tokio::time::sleep(idle).await;
+            }
         }
+    }
+
+    /// The rules this instance is delivering for, and how many deliveries of each.
+    fn busy_rules(&self) -> Vec<(Uuid, i32)> {
+        let m = self.per_rule.lock().unwrap_or_else(|p| p.into_inner());
+        m.iter().map(|(r, n)| (*r, *n as i32)).collect()
     }
 
     fn take_rule_slot(&self, rule: Uuid) -> bool {
@@ -182,8 +204,9 @@ impl Worker {
         }
     }
 
-    /// Sends one delivery and records what came of it.
-    async fn deliver(&self, d: &Claimed) {
+    /// Sends one delivery and records what came of it; answers the stream's next delivery, leased
+    /// to this task, when it was delivered and `more`.
+    async fn deliver(&self, d: &Claimed, more: bool, lease: f64) -> Option<Claimed> {
         let pool = self.state.pools.base().clone();
         let metrics = &self.state.metrics;
         let rule = d.rule_id.to_string();
@@ -198,7 +221,10 @@ impl Worker {
                     .num_milliseconds()
                     .max(0);
                 metrics.callback_lag.observe(lag as f64 / 1000.0);
-                deliveries::delivered(&pool, d).await
+                match deliveries::delivered(&pool, d, more, lease).await {
+                    Ok(next) => return next,
+                    Err(e) => Err(e),
+                }
             }
             Err(why) => {
                 let call = format!("{}_{}", d.appkey, d.call_id);
@@ -235,6 +261,7 @@ impl Worker {
             // The lease runs out and the delivery is tried again (same callId).
             tracing::warn!(rule = %rule, error = %e, "recording a callback delivery failed");
         }
+        None
     }
 
     /// POSTs the delivery: `Ok` when the receiver answered 200 within the timeout.

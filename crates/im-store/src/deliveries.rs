@@ -36,14 +36,16 @@ pub struct Claimed {
     pub appkey: String,
 }
 
-/// Leases up to `max` due streams of enabled, unpaused rules (at most `per_rule` of one rule)
-/// for `lease_secs`, and answers their first deliveries.
+/// Leases up to `max` due streams of enabled, unpaused rules for `lease_secs`, and answers their
+/// first deliveries: at most `per_rule` of one rule, less what `busy` (rule, deliveries the caller
+/// has in flight) says it already sends.
 pub async fn claim(
     pool: &Db,
-    max: i64,
-    per_rule: i64,
+    (max, per_rule): (i64, i64),
+    busy: &[(Uuid, i32)],
     lease_secs: f64,
 ) -> StoreResult<Vec<Claimed>> {
+    let (busy_rules, busy_n): (Vec<Uuid>, Vec<i32>) = busy.iter().copied().unzip();
     Ok(sqlx::query_as::<_, Claimed>(
         "with due as (
              select s.app, s.rule_id, s.room_id
@@ -52,13 +54,17 @@ pub async fn claim(
               where s.pending > 0 and s.next_at <= now()
                 and (s.leased_until is null or s.leased_until < now())
                 and r.enabled and (r.paused_until is null or r.paused_until <= now())
+                and s.rule_id <> all(array(select b.rule_id
+                                             from unnest($4::uuid[], $5::int4[]) as b(rule_id, n)
+                                            where b.n >= $2))
               order by s.next_at
               limit $1 * 4
                 for update of s skip locked),
          fair as (
-             select app, rule_id, room_id from (
+             select d.app, d.rule_id, d.room_id from (
                  select due.*, row_number() over (partition by app, rule_id) as n from due) d
-              where n <= $2
+               left join unnest($4::uuid[], $5::int4[]) as b(rule_id, n) on b.rule_id = d.rule_id
+              where d.n <= $2 - coalesce(b.n, 0)
               limit $1),
          leased as (
              update callback_streams s set leased_until = now() + make_interval(secs => $3)
@@ -78,26 +84,60 @@ pub async fn claim(
     .bind(max)
     .bind(per_rule)
     .bind(lease_secs)
+    .bind(busy_rules)
+    .bind(busy_n)
     .fetch_all(pool)
     .await?)
 }
 
-/// The delivery is done: the stream's next one is due at once.
-pub async fn delivered(pool: &Db, d: &Claimed) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
-    let gone = sqlx::query(
-        "delete from callback_deliveries where app = $1 and rule_id = $2 and room_id = $3 and seq = $4",
+/// The delivery is done, in one statement: the row goes, and the stream's next delivery is
+/// answered with the stream's lease renewed for `lease_secs` when `more` and the rule may still
+/// deliver (so the caller sends it at once, without a claim); otherwise the stream's lease is
+/// released and its next one is due at once.
+pub async fn delivered(
+    pool: &Db,
+    d: &Claimed,
+    more: bool,
+    lease_secs: f64,
+) -> StoreResult<Option<Claimed>> {
+    Ok(sqlx::query_as::<_, Claimed>(
+        "with gone as (
+             delete from callback_deliveries
+              where app = $1 and rule_id = $2 and room_id = $3 and seq = $4
+             returning 1),
+         next as (
+             select d.app, d.rule_id, d.room_id, d.seq, d.room_kind, d.call_id, d.operation,
+                    d.operator, d.payload, d.created_at, d.enqueued_at, d.attempts, d.target_url,
+                    r.url, r.secret_sealed, r.secret_kid,
+                    $5 and r.enabled and (r.paused_until is null or r.paused_until <= now())
+                      as go
+               from callback_deliveries d
+               join callback_rules r on r.app = d.app and r.id = d.rule_id
+              where d.app = $1 and d.rule_id = $2 and d.room_id = $3 and d.seq > $4
+              order by d.seq limit 1),
+         stream as (
+             update callback_streams s
+                set pending = greatest(s.pending - (select count(*) from gone)::int, 0),
+                    failures = 0, next_at = now(),
+                    leased_until = case when (select go from next)
+                                        then now() + make_interval(secs => $6) end,
+                    oldest_at = (select enqueued_at from next)
+              where s.app = $1 and s.rule_id = $2 and s.room_id = $3
+             returning s.app)
+         select n.app, n.rule_id, n.room_id, n.seq, n.room_kind, n.call_id, n.operation,
+                n.operator, n.payload, n.created_at, n.enqueued_at, n.attempts, n.target_url,
+                n.url, n.secret_sealed, n.secret_kid, $7::text as appkey
+           from next n where n.go and exists (select 1 from stream)",
     )
     .bind(d.app)
     .bind(d.rule_id)
     .bind(d.room_id)
     .bind(d.seq)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    advance(&mut tx, d, gone as i32).await?;
-    tx.commit().await?;
-    Ok(())
+    .bind(more)
+    .bind(lease_secs)
+    .bind(&d.appkey)
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// After the stream's first delivery is gone (`gone` rows): the count, the next one due now,

@@ -493,3 +493,60 @@ async fn two_instances_deliver_each_event_once_in_order_per_room(pool: PgPool) {
         assert_eq!(of, ["JOIN", "LEAVE"], "{name}");
     }
 }
+
+#[sqlx::test(migrator = "im_store::MIGRATOR")]
+async fn a_rooms_backlog_longer_than_a_chain_arrives_once_in_commit_order(pool: PgPool) {
+    let (app, receiver, _) = with_rule(pool.clone()).await;
+    app.register(&["olga"]).await;
+    let r = app
+        .post(
+            "/chatgroups",
+            json!({"groupname": "g", "description": "d", "public": true, "maxusers": 400,
+                   "owner": "olga"}),
+        )
+        .await;
+    let room = assert_envelope(&r, "post")["data"]["groupid"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(receiver.wait_delivered(1).await.len(), 1);
+    // Held back (the rule paused) while 300 adds commit: a backlog of one room longer than what
+    // one task sends in a row.
+    sqlx::query("update callback_rules set paused_until = now() + interval '1 hour'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let names: Vec<String> = (0..300).map(|i| format!("m{i}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    for chunk in refs.chunks(60) {
+        app.register(chunk).await;
+    }
+    for name in &names {
+        let r = app
+            .post(&format!("/chatgroups/{room}/users/{name}"), json!({}))
+            .await;
+        assert_envelope(&r, "post");
+    }
+    assert_eq!(receiver.delivered().len(), 1, "sent while paused");
+    sqlx::query("update callback_rules set paused_until = null")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let got = receiver.wait_delivered(301).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        receiver.delivered().len(),
+        301,
+        "an event was delivered twice"
+    );
+    let members: Vec<&str> = got[1..]
+        .iter()
+        .map(|e| e["payload"]["member"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(members, refs, "not in commit order");
+    let left: i64 = sqlx::query_scalar("select count(*) from callback_deliveries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
