@@ -8,6 +8,8 @@ mod chatroom_attributes;
 mod chatroom_members;
 mod chatrooms;
 mod cli;
+mod console;
+mod counts;
 mod db_handle;
 mod embedded;
 mod group_files;

@@ -173,6 +173,7 @@ const TENANT_ROUTES: &[(&str, &str)] = &[
     ("/callbacks/storage", "get"),
     ("/callbacks/storage/info", "get"),
     ("/callbacks/storage/retry", "post"),
+    ("/counts", "get"),
 ];
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]
