@@ -48,7 +48,7 @@ function signInPage() {
       await signIn(v('org'), v('app'), v('client_id'), v('client_secret'));
       signOutReason = '';
       if (!location.hash || location.hash === '#/') location.hash = '#/overview';
-      render();
+      else render();
     } catch (err) {
       error.textContent = err.message;
       submit.disabled = false;

@@ -39,8 +39,10 @@ function drawChart(box, samples) {
   const top = Math.max(1, ...rates.map((r) => r.req));
   for (const f of [0.25, 0.5, 0.75]) chart.append(svg('line', { class: 'grid', x1: 0, x2: w, y1: hgt * f, y2: hgt * f }));
   const line = (key, cls) => {
-    if (rates.length < 2) return;
-    const pts = rates.map((r, i) => `${(i / (POINTS - 2)) * w},${hgt - 4 - (r[key] / top) * (hgt - 12)}`).join(' ');
+    if (!rates.length) return;
+    // One interval is drawn as a flat segment across it.
+    const shown = rates.length === 1 ? [rates[0], rates[0]] : rates;
+    const pts = shown.map((r, i) => `${(i / (POINTS - 2)) * w},${hgt - 4 - (r[key] / top) * (hgt - 12)}`).join(' ');
     chart.append(svg('polyline', { class: cls, points: pts }));
   };
   line('req', 'req');
@@ -56,7 +58,7 @@ function drawChart(box, samples) {
 export function overviewPage(main) {
   const cards = ['users', 'groups', 'chatrooms', 'threads'].map((k) => {
     const value = h('div', { class: 'value', id: `count-${k}`, text: '…' });
-    return { k, value, node: h('a', { class: 'card', href: k === 'threads' ? '#/groups' : `#/${k}`, style: null },
+    return { k, value, node: h('a', { class: 'card', href: k === 'threads' ? '#/groups' : `#/${k}` },
       h('div', { class: 'label', text: k[0].toUpperCase() + k.slice(1) }), value) };
   });
   const database = h('dd', { id: 'database', text: '…' });

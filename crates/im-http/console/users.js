@@ -53,7 +53,8 @@ export function usersPage(main) {
       const r = await get(`/users/${p(name)}`);
       location.hash = `#/users/${p(r.entities[0].username)}`;
     } catch (e) {
-      if (e.status !== 401) clear(notice, h('div', { class: 'notice error', text: e.message }));
+      if (e.status === 404) clear(notice, h('div', { class: 'notice error', text: `No user “${name}”: ${e.message}` }));
+      else if (e.status !== 401) clear(notice, h('div', { class: 'notice error', text: e.message }));
     }
   });
   main.append(
