@@ -36,7 +36,8 @@ function drawChart(box, samples) {
     const dt = (s.at - samples[i].at) / 1000 || 1;
     return { req: Math.max(0, (s.all - samples[i].all) / dt), err: Math.max(0, (s.errors - samples[i].errors) / dt) };
   });
-  const top = Math.max(1, ...rates.map((r) => r.req));
+  const peak = Math.max(0, ...rates.map((r) => r.req));
+  const top = Math.max(1, peak);
   for (const f of [0.25, 0.5, 0.75]) chart.append(svg('line', { class: 'grid', x1: 0, x2: w, y1: hgt * f, y2: hgt * f }));
   const line = (key, cls) => {
     if (!rates.length) return;
@@ -49,7 +50,7 @@ function drawChart(box, samples) {
   line('err', 'err');
   const last = rates[rates.length - 1];
   const summary = last
-    ? `Last ${Math.round(((rates.length) * EVERY_MS) / 1000)} s: ${last.req.toFixed(2)} requests/s now, ${last.err.toFixed(2)} errors/s; peak ${top.toFixed(2)} requests/s.`
+    ? `Last ${Math.round(((rates.length) * EVERY_MS) / 1000)} s: ${last.req.toFixed(2)} requests/s now, ${last.err.toFixed(2)} errors/s; peak ${peak.toFixed(2)} requests/s.`
     : 'Collecting samples every 5 seconds…';
   chart.append(Object.assign(svg('title', {}), { textContent: summary }));
   clear(box, chart, h('p', { class: 'muted', id: 'rate-summary', text: summary }));

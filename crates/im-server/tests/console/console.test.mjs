@@ -361,10 +361,10 @@ test('sign-out forgets the token', async () => {
 });
 
 test('screenshots of every page at desktop and phone width', async () => {
-  const g = await api('GET', '/chatgroups?limit=1');
-  const c = await api('GET', '/chatrooms?limit=1');
-  const group = g.body.data[0].groupid;
-  const room = c.body.data[0].id;
+  const g = await api('GET', '/chatgroups?limit=100');
+  const c = await api('GET', '/chatrooms?limit=100');
+  const group = g.body.data.find((x) => x.groupname === 'Hikers').groupid;
+  const room = c.body.data.find((x) => x.name === 'Tiny').id;
   const pages = [
     ['overview', '#/overview', '#rate-summary'],
     ['users', '#/users', 'tbody tr'],
