@@ -166,48 +166,37 @@ function threadMemberList(t) {
 }
 
 export function threadsTab(panel, ctx) {
-  const id = `thr-${ctx.id}`;
-  const input = h('input', { type: 'search', id, value: ctx.details.owner, autocomplete: 'off' });
-  const box = h('div');
-  const form = h('form', { class: 'search', role: 'search' },
-    h('label', { class: 'sr-only', for: id, text: 'Threads of this member' }), input,
-    h('button', { type: 'submit', text: 'Show threads' }));
-  const show = () => {
-    const user = input.value.trim();
-    const list = pagedTable({
-      label: 'Threads',
-      empty: `${user} is in no thread of this group.`,
-      columns: [
-        { label: 'Thread', render: (t) => t.name, class: 'wrap' },
-        { label: 'ID', render: (t) => h('span', { class: 'mono', text: t.id }) },
-        { label: 'Owner', render: (t) => userLink(t.owner) },
-        { label: 'Created', render: (t) => fmtTime(t.created) },
-        { label: 'Actions', render: (t) => {
-          const members = button('Members', () => threadMembers(t), 'small');
-          const add = button('Add members', () => formDialog({
-            title: `Add members to ${t.name}`, submit: 'Add',
-            fields: [{ name: 'usernames', label: 'Group members (usernames, at most 10)', required: true }],
-            onSubmit: async (v) => { await post(`/thread/${p(t.id)}/users`, { usernames: names(v.usernames) }); toast('Added.'); },
-          }), 'small');
-          const rename = button('Rename', () => formDialog({
-            title: 'Rename thread', fields: [{ name: 'name', label: 'Name', value: t.name, required: true }],
-            onSubmit: async (v) => { await put(`/thread/${p(t.id)}`, { name: v.name }); toast('Renamed.'); list.reload(); },
-          }), 'small');
-          const rm = button('Delete', async () => {
-            if (!(await confirmAction({ title: 'Delete thread?', body: `Delete the thread “${t.name}” and its memberships?`, confirm: 'Delete thread' }))) return;
-            if (await act(rm, () => del(`/thread/${p(t.id)}`), 'Thread deleted.')) list.reload();
-          }, 'small danger');
-          return h('div', { class: 'actions' }, members, add, rename, rm);
-        } },
-      ],
-      load: async (cursor) => {
-        const r = await get(`/threads/chatgroups/${p(ctx.id)}/user/${p(user)}`, { limit: 20, cursor });
-        return { rows: r.entities || [], next: r.properties?.cursor || null };
-      },
-    });
-    clear(box, list.node);
-  };
-  form.addEventListener('submit', (e) => { e.preventDefault(); show(); });
+  const list = pagedTable({
+    label: 'Threads',
+    empty: 'This group has no threads.',
+    columns: [
+      { label: 'Thread', render: (t) => t.name, class: 'wrap' },
+      { label: 'ID', render: (t) => h('span', { class: 'mono', text: t.id }) },
+      { label: 'Owner', render: (t) => userLink(t.owner) },
+      { label: 'Created', render: (t) => fmtTime(t.created) },
+      { label: 'Actions', render: (t) => {
+        const members = button('Members', () => threadMembers(t), 'small');
+        const add = button('Add members', () => formDialog({
+          title: `Add members to ${t.name}`, submit: 'Add',
+          fields: [{ name: 'usernames', label: 'Group members (usernames, at most 10)', required: true }],
+          onSubmit: async (v) => { await post(`/thread/${p(t.id)}/users`, { usernames: names(v.usernames) }); toast('Added.'); },
+        }), 'small');
+        const rename = button('Rename', () => formDialog({
+          title: 'Rename thread', fields: [{ name: 'name', label: 'Name', value: t.name, required: true }],
+          onSubmit: async (v) => { await put(`/thread/${p(t.id)}`, { name: v.name }); toast('Renamed.'); list.reload(); },
+        }), 'small');
+        const rm = button('Delete', async () => {
+          if (!(await confirmAction({ title: 'Delete thread?', body: `Delete the thread “${t.name}” and its memberships?`, confirm: 'Delete thread' }))) return;
+          if (await act(rm, () => del(`/thread/${p(t.id)}`), 'Thread deleted.')) list.reload();
+        }, 'small danger');
+        return h('div', { class: 'actions' }, members, add, rename, rm);
+      } },
+    ],
+    load: async (cursor) => {
+      const r = await get(`${ctx.path}/threads`, { limit: 20, cursor });
+      return { rows: r.entities || [], next: r.properties?.cursor || null };
+    },
+  });
   const create = button('Create thread', () => formDialog({
     title: 'Create a thread', submit: 'Create',
     fields: [
@@ -218,12 +207,8 @@ export function threadsTab(panel, ctx) {
     onSubmit: async (v) => {
       await post('/thread', { group_id: ctx.id, name: v.name, owner: v.owner.trim(), msg_id: v.msg_id });
       toast('Thread created.');
-      input.value = v.owner.trim();
-      show();
+      list.reload();
     },
   }), 'primary');
-  panel.append(
-    h('p', { class: 'muted', text: "A group's threads are listed by member: the threads a member is in, newest join first." }),
-    h('div', { class: 'toolbar' }, create, form), box);
-  show();
+  panel.append(h('div', { class: 'toolbar' }, create), list.node);
 }

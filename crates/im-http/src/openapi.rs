@@ -44,7 +44,7 @@ use utoipa::{Modify, OpenApi};
         g::create, g::list, g::joined, g::is_joined, g::details, g::update, g::delete,
         g::disable, g::enable,
         ga::set, ga::get, ga::get_many,
-        t::list_app, t::list_user, t::list_user_in_group, t::create, t::rename, t::delete,
+        t::list_app, t::list_user, t::list_user_in_group, t::list_group, t::create, t::rename, t::delete,
         t::members, t::join, t::kick,
         gf::upload, gf::list, gf::download, gf::delete,
         ux::set, ux::get, ux::list, ux::disconnect, ux::disconnect_device,

@@ -219,6 +219,7 @@ fn group_routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(group_files::download))
             .route(web::delete().to(group_files::delete)),
     )
+    .service(web::resource("/{room_id}/threads").route(web::get().to(threads::list_group)))
     .service(web::resource("/{room_id}/disable").route(web::post().to(g::disable)))
     .service(web::resource("/{room_id}/enable").route(web::post().to(g::enable)))
     .service(

@@ -37,6 +37,7 @@ mod rooms_reads;
 mod stale_statistics;
 mod threads;
 mod threads_cascades;
+mod threads_of_group;
 mod tokens;
 mod user_attributes;
 mod user_mutes;

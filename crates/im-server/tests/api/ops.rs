@@ -161,6 +161,7 @@ const TENANT_ROUTES: &[(&str, &str)] = &[
     ("/threads/{thread_id}/users", "delete"),
     ("/threads/user/{username}", "get"),
     ("/threads/chatgroups/{group_id}/user/{username}", "get"),
+    ("/chatgroups/{group_id}/threads", "get"),
     ("/chatgroups/{group_id}/share_files", "post"),
     ("/chatgroups/{group_id}/share_files", "get"),
     ("/chatgroups/{group_id}/share_files/{file_id}", "get"),

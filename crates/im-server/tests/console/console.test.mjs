@@ -237,7 +237,21 @@ test('groups: create with members, mute one, kick one, and see the lists change'
   await page.getByRole('button', { name: 'Save announcement' }).click();
   await page.locator('.announcement', { hasText: 'Meet at 9' }).waitFor();
 
-  // The list shows it; the page's Delete asks first.
+  await page.getByRole('tab', { name: 'Threads' }).click();
+  await page.getByText('This group has no threads.').waitFor();
+  await page.getByRole('button', { name: 'Create thread' }).click();
+  await fillDialog(page, { Name: 'Sunday route', 'Owner (a group member)': 'bob', 'Message id it starts from': 'm1' }, 'Create');
+  await row(page, 'Sunday route').getByRole('button', { name: 'Members', exact: true }).click();
+  await dialog(page).locator('tbody tr', { hasText: 'bob' }).waitFor();
+  await dialog(page).getByRole('button', { name: 'Close' }).click();
+
+  await page.getByRole('button', { name: 'Disable', exact: true }).click();
+  await dialog(page).getByRole('button', { name: 'Disable' }).click();
+  await page.locator('.badge', { hasText: 'Disabled' }).waitFor();
+  await page.getByRole('button', { name: 'Enable', exact: true }).click();
+  await page.getByRole('button', { name: 'Disable', exact: true }).waitFor();
+  assert.equal(await page.locator('.badge', { hasText: 'Disabled' }).count(), 0);
+
   await page.getByRole('link', { name: 'Groups' }).first().click();
   await row(page, 'Hikers').waitFor();
   assert.deepEqual(page.errors, []);
@@ -278,6 +292,13 @@ test('group shared files: upload, download the same bytes, delete', async () => 
   await row(page, '.txt').getByRole('button', { name: 'Delete' }).click();
   await dialog(page).getByRole('button', { name: 'Delete file' }).click();
   await page.getByText('No shared files.').waitFor();
+  // Deleting the group asks first, then the list no longer has it.
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await dialog(page).getByRole('button', { name: 'Delete group' }).click();
+  await page.getByRole('heading', { name: 'Groups' }).waitFor();
+  await page.locator('tbody tr').first().waitFor();
+  assert.equal(await row(page, 'Files').count(), 0);
+  assert.equal((await api('GET', `/chatgroups/${g.body.data.groupid}`)).status, 404);
   assert.deepEqual(page.alerts, []);
   await page.close();
 });
