@@ -123,6 +123,36 @@ test('sign-in refuses a wrong secret with the API text, then keeps the token in 
   await page.close();
 });
 
+test('the keyboard alone signs in, opens a dialog and closes it', async () => {
+  const page = await newPage();
+  await page.goto(`${BASE}/console`);
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  // The first empty field has the focus; the others are reached with Tab.
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'client_id');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Shift+Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'org');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(ORG);
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type(APP);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(ID);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(SECRET);
+  await page.keyboard.press('Enter');
+  await page.getByRole('heading', { name: 'Overview' }).waitFor();
+  await page.evaluate(() => { location.hash = '#/users'; });
+  await page.getByRole('button', { name: 'Create user' }).focus();
+  await page.keyboard.press('Enter');
+  await dialog(page).waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement.name), 'username');
+  await page.keyboard.press('Escape');
+  await dialog(page).waitFor({ state: 'detached' });
+  await page.close();
+});
+
 test('the overview shows the counts, the database and the request chart', async () => {
   const page = await signedIn('#/overview');
   await page.locator('#count-users').filter({ hasText: /^\d/ }).waitFor();
