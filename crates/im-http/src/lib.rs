@@ -98,6 +98,8 @@ pub fn serve(
             .service(web::resource("/ready").route(web::get().to(routes::ops::ready)))
             .service(web::resource("/metrics").route(web::get().to(routes::ops::metrics)))
             .service(web::resource("/docs").route(web::get().to(docs_redirect)))
+            .service(web::resource("/console").route(web::get().to(routes::console::page)))
+            .service(web::resource("/console/{file}").route(web::get().to(routes::console::file)))
             .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
             .service(web::scope("/app-id/{app_id}").configure(routes::tenant_routes))
             .service(web::scope("/{org_name}/{app_name}").configure(routes::tenant_routes))

@@ -6,8 +6,8 @@ use crate::routes::{
     callbacks as cb, chatroom_attributes as ca, user_attributes as ua, user_extras as ux,
 };
 use crate::routes::{
-    chatrooms as c, group_attributes as ga, group_files as gf, groups as g, ops, threads as t,
-    token, users,
+    chatrooms as c, console, counts, group_attributes as ga, group_files as gf, groups as g, ops,
+    threads as t, token, users,
 };
 use utoipa::openapi::path::{
     HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn, PathItem,
@@ -29,6 +29,7 @@ use utoipa::{Modify, OpenApi};
     ),
     paths(
         ops::health, ops::ready, ops::metrics,
+        console::page, console::file,
         token::token,
         users::register, users::get, users::list, users::delete, users::delete_batch,
         users::set_password, users::deactivate, users::activate, users::set_nickname,
@@ -43,7 +44,7 @@ use utoipa::{Modify, OpenApi};
         g::create, g::list, g::joined, g::is_joined, g::details, g::update, g::delete,
         g::disable, g::enable,
         ga::set, ga::get, ga::get_many,
-        t::list_app, t::list_user, t::list_user_in_group, t::create, t::rename, t::delete,
+        t::list_app, t::list_user, t::list_user_in_group, t::list_group, t::create, t::rename, t::delete,
         t::members, t::join, t::kick,
         gf::upload, gf::list, gf::download, gf::delete,
         ux::set, ux::get, ux::list, ux::disconnect, ux::disconnect_device,
@@ -51,6 +52,7 @@ use utoipa::{Modify, OpenApi};
         ca::set, ca::set_forced, ca::get, ca::delete, ca::delete_forced,
         cb::list, cb::create, cb::get, cb::update, cb::delete,
         cb::storage_info, cb::storage_retry, cb::storage_list,
+        counts::counts,
     ),
     modifiers(&BearerAuth, &NonEmptyBodies, &GroupPaths, &ThreadPaths, &CommonResponses, &AppIdPaths),
     tags(
@@ -68,6 +70,8 @@ use utoipa::{Modify, OpenApi};
         (name = "chatroom attributes", description = "Chatroom custom attributes: set, get, delete, forced set and delete"),
         (name = "user attributes", description = "Attributes of users: set, get, batch get, delete, capacity"),
         (name = "callbacks", description = "imserver extension: where an app's group and chatroom events (`group_op_event` callbacks) go, and the deliveries that did not succeed within the retry horizon"),
+        (name = "app", description = "imserver extension: the app's totals (users, groups, chatrooms, threads), as the console's overview shows them"),
+        (name = "console", description = "The admin console's page and files (a client of this API; see the README's Console section)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )
 )]

@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod callback_rules;
+pub mod counts;
 pub mod db;
 pub mod deliveries;
 pub mod departures;

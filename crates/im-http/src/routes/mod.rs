@@ -3,6 +3,8 @@
 pub mod callbacks;
 pub mod chatroom_attributes;
 pub mod chatrooms;
+pub mod console;
+pub mod counts;
 pub mod group_attributes;
 pub mod group_files;
 pub mod groups;
@@ -48,6 +50,7 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
                 .app_data(Face::GROUP)
                 .route(web::get().to(groups::joined)),
         )
+        .service(web::resource("/counts").route(web::get().to(counts::counts)))
         .configure(user_extra_routes)
         .configure(callback_routes)
         .service(web::scope("/metadata/chatroom/{room_id}").configure(chatroom_attribute_routes))
@@ -216,6 +219,7 @@ fn group_routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(group_files::download))
             .route(web::delete().to(group_files::delete)),
     )
+    .service(web::resource("/{room_id}/threads").route(web::get().to(threads::list_group)))
     .service(web::resource("/{room_id}/disable").route(web::post().to(g::disable)))
     .service(web::resource("/{room_id}/enable").route(web::post().to(g::enable)))
     .service(

@@ -173,7 +173,7 @@ async fn list(
     .await?;
     let next = rows.last().filter(|_| more).map(|t: &Thread| {
         let at = match scope {
-            ThreadScope::App => 0,
+            ThreadScope::App | ThreadScope::Group(_) => 0,
             _ => t.joined_at.timestamp_micros(),
         };
         st.cursors.encode(&[at, t.id])
@@ -263,6 +263,30 @@ pub async fn list_user_in_group(
     let group = RoomId::parse(&raw).ok_or_else(|| ApiError::from(room::room_not_found(&raw)))?;
     let user = path_user(&req, "username")?;
     list(req, admin, q, ThreadScope::UserInGroup(user, group)).await
+}
+
+/// The threads of one group, newest first (`sort=asc`: oldest first; imserver extension).
+#[utoipa::path(get, path = "/{org_name}/{app_name}/chatgroups/{group_id}/threads", tag = "threads", operation_id = "threads_of_group",
+    params(("org_name" = String, Path), ("app_name" = String, Path),
+           ("group_id" = String, Path, description = "The group id", pattern = "^[0-9]{1,19}$"),
+           ("limit" = Option<i64>, Query, description = "1–50, default 20; values outside are clamped"),
+           ("cursor" = Option<String>, Query, description = "`properties.cursor` of the previous page"),
+           ("sort" = Option<String>, Query, description = "`desc` (default): newest created first; `asc`: oldest first", pattern = "^([aA][sS][cC]|[dD][eE][sS][cC])$")),
+    responses(
+        (status = 200, description = "`entities`: a page of the group's threads; `properties.cursor` when more follow (imserver extension)", body = ThreadListEnvelope),
+        (status = 400, description = "invalid_parameter: a bad limit, cursor or sort", body = ErrorBody),
+        (status = 401, description = "No valid app token", body = ErrorBody),
+        (status = 404, description = "resource_not_found (`grpID X does not exist!`); organization_application_not_found", body = ErrorBody),
+    ),
+    security(("app_token" = [])))]
+pub async fn list_group(
+    req: HttpRequest,
+    admin: AppAdmin,
+    q: QueryParams,
+) -> ApiResult<HttpResponse> {
+    let raw = segment(&req, "room_id")?;
+    let group = RoomId::parse(&raw).ok_or_else(|| ApiError::from(room::room_not_found(&raw)))?;
+    list(req, admin, q, ThreadScope::Group(group)).await
 }
 
 /// Create a thread in a group; its creator (a group member) is its first member.

@@ -161,6 +161,7 @@ const TENANT_ROUTES: &[(&str, &str)] = &[
     ("/threads/{thread_id}/users", "delete"),
     ("/threads/user/{username}", "get"),
     ("/threads/chatgroups/{group_id}/user/{username}", "get"),
+    ("/chatgroups/{group_id}/threads", "get"),
     ("/chatgroups/{group_id}/share_files", "post"),
     ("/chatgroups/{group_id}/share_files", "get"),
     ("/chatgroups/{group_id}/share_files/{file_id}", "get"),
@@ -173,6 +174,7 @@ const TENANT_ROUTES: &[(&str, &str)] = &[
     ("/callbacks/storage", "get"),
     ("/callbacks/storage/info", "get"),
     ("/callbacks/storage/retry", "post"),
+    ("/counts", "get"),
 ];
 
 #[sqlx::test(migrator = "im_store::MIGRATOR")]

@@ -225,6 +225,49 @@ pub enum ThreadScope {
     User(Username),
     /// The threads a user is in within one group, by join time.
     UserInGroup(Username, RoomId),
+    /// Every thread of one group, by creation.
+    Group(RoomId),
+}
+
+/// A page of one group's threads by id, under a probe of the group: one statement, a range of
+/// the threads-by-parent index.
+async fn group_threads_page(
+    pool: &Db,
+    app: Uuid,
+    group: RoomId,
+    after: i64,
+    limit: i64,
+    cmp: &str,
+    dir: &str,
+) -> StoreResult<(Vec<Thread>, bool)> {
+    #[derive(FromRow)]
+    struct Row {
+        group_found: bool,
+        #[sqlx(flatten)]
+        thread: ThreadRow,
+    }
+    let rows = sqlx::query_as::<_, Row>(&format!(
+        "select f.group_found, t.*
+           from (select exists (select 1 from rooms
+                                 where app = $1 and kind = 'group' and id = $4) as group_found) f
+           left join lateral (
+               select {THREAD_COLUMNS}, r.created_at as joined_at from rooms r
+                where r.app = $1 and r.parent_id = $4 and r.id {cmp} $3
+                order by r.id {dir} limit $2) t
+             on f.group_found
+          order by t.id {dir}"
+    ))
+    .bind(app)
+    .bind(limit + 1)
+    .bind(after)
+    .bind(group.get())
+    .fetch_all(pool)
+    .await?;
+    if rows.first().is_some_and(|r| !r.group_found) {
+        return Err(room::not_found(RoomKind::Group, group).into());
+    }
+    let rows: Vec<Thread> = rows.into_iter().filter_map(|r| r.thread.into()).collect();
+    Ok(crate::split_page(rows, limit))
 }
 
 /// A keyset position: (time in µs since the epoch, thread id).
@@ -267,6 +310,9 @@ pub async fn threads_page(
             .fetch_all(pool)
             .await?;
             return Ok(crate::split_page(rows, limit));
+        }
+        ThreadScope::Group(g) => {
+            return group_threads_page(pool, app, *g, id, limit, cmp, dir).await
         }
     };
     let which = if group.is_some() {
