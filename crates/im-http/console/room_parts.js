@@ -185,48 +185,60 @@ export function mutesTab(panel, ctx) {
   });
 }
 
-export function blocksTab(panel, ctx) {
+// A set of users kept under `${ctx.path}/${seg}/users`, added one by name or many at once.
+function userSetTab(panel, ctx, seg, { empty, add, added, remove, removed }) {
+  const path = `${ctx.path}/${seg}/users`;
   nameList(panel, {
-    empty: 'Nobody is blocked.',
-    load: async () => ((await get(`${ctx.path}/blocks/users`)).data || []).map((user) => ({ user })),
+    empty,
+    load: async () => ((await get(path)).data || []).map((user) => ({ user })),
     add: {
-      label: 'Block users',
+      label: add.label,
       open: (reload) => formDialog({
-        title: 'Block users', submit: 'Block', danger: true,
-        intro: 'Blocked members are removed, and blocked users cannot join until unblocked.',
-        fields: [{ name: 'usernames', label: 'Usernames', required: true }],
+        ...add.dialog,
+        fields: [{ name: 'usernames', label: add.field, required: true }],
         onSubmit: async (v) => {
           const list = names(v.usernames);
-          if (list.length === 1) await post(`${ctx.path}/blocks/users/${p(list[0])}`);
-          else await post(`${ctx.path}/blocks/users`, { usernames: list });
-          toast('Blocked.');
+          if (list.length === 1) await post(`${path}/${p(list[0])}`);
+          else await post(path, { usernames: list });
+          toast(added);
           reload();
         },
       }),
     },
-    remove: { label: 'Unblock', call: (u) => del(`${ctx.path}/blocks/users/${p(u)}`), done: (u) => `${u} is unblocked.` },
+    remove: { label: remove, call: (u) => del(`${path}/${p(u)}`), done: removed },
+  });
+}
+
+export function blocksTab(panel, ctx) {
+  userSetTab(panel, ctx, 'blocks', {
+    empty: 'Nobody is blocked.',
+    add: {
+      label: 'Block users',
+      field: 'Usernames',
+      dialog: {
+        title: 'Block users', submit: 'Block', danger: true,
+        intro: 'Blocked members are removed, and blocked users cannot join until unblocked.',
+      },
+    },
+    added: 'Blocked.',
+    remove: 'Unblock',
+    removed: (u) => `${u} is unblocked.`,
   });
 }
 
 export function allowlistTab(panel, ctx) {
-  nameList(panel, {
+  userSetTab(panel, ctx, 'white', {
     empty: 'The allowlist is empty.',
-    load: async () => ((await get(`${ctx.path}/white/users`)).data || []).map((user) => ({ user })),
     add: {
       label: 'Add to allowlist',
-      open: (reload) => formDialog({
+      field: 'Members (usernames)',
+      dialog: {
         title: 'Add to the allowlist', submit: 'Add',
         intro: 'Allowlisted members may speak while mute-all is on.',
-        fields: [{ name: 'usernames', label: 'Members (usernames)', required: true }],
-        onSubmit: async (v) => {
-          const list = names(v.usernames);
-          if (list.length === 1) await post(`${ctx.path}/white/users/${p(list[0])}`);
-          else await post(`${ctx.path}/white/users`, { usernames: list });
-          toast('Added to the allowlist.');
-          reload();
-        },
-      }),
+      },
     },
-    remove: { label: 'Remove', call: (u) => del(`${ctx.path}/white/users/${p(u)}`), done: (u) => `${u} is off the allowlist.` },
+    added: 'Added to the allowlist.',
+    remove: 'Remove',
+    removed: (u) => `${u} is off the allowlist.`,
   });
 }

@@ -31,25 +31,8 @@ D=${1:-5}
 ROUNDS=${2:-3}
 PERF=$(cd "${3:-../shared/perf}" && pwd)
 DOWN_SECS=${4:-60}
-here=$(cd "$(dirname "$0")" && pwd)
-PGBASE=${PGBASE:-postgres://postgres@127.0.0.1:5432}
-command -v wrk >/dev/null || { echo "wrk missing (apt-get install wrk)"; exit 3; }
-cargo build --release --bins -q || exit 3
-BIN=$(pwd)/target/release/imserver
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-DB=bench_cb_$(date +%s)_$$
-export DATABASE_URL="$PGBASE/$DB"
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  psql -q "$PGBASE/postgres" -c "drop database if exists $DB with (force)" >/dev/null 2>&1
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-"$BIN" migrate >/dev/null 2>&1 || { echo "migrate failed"; exit 3; }
-read -r CID CSEC < <("$BIN" app create --org bench --app bench --json 2>/dev/null |
-  python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["client_id"], d["client_secret"])')
+. "$(dirname "$0")/lib.sh"
+throwaway_app bench_cb
 PORT=$(free_port)
 IMSERVER__SERVER__LOG_LEVEL=warn IMSERVER__LIMITS__CHATROOM_MAXUSERS_CEILING=1000000 IMSERVER__CALLBACKS__PAUSE_SECS=30 \
   "$BIN" serve --port "$PORT" --bind 127.0.0.1 >"$WORK/server.log" 2>&1 &

@@ -21,6 +21,31 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# For the scripts that start their own servers (no ceilings): the release binary in BIN, a
+# throwaway database named PREFIX_… in DATABASE_URL with the schema and the app bench/bench (CID,
+# CSEC), a scratch directory WORK; at exit the processes in PIDS stop, the database is dropped and
+# WORK removed.
+throwaway_app() { # PREFIX
+  command -v wrk >/dev/null || { echo "wrk missing (apt-get install wrk)"; exit 3; }
+  cargo build --release --bins -q || exit 3
+  BIN=$(pwd)/target/release/imserver
+  DB=$1_$(date +%s)_$$
+  export DATABASE_URL="$PGBASE/$DB"
+  WORK=$(mktemp -d)
+  PIDS=()
+  trap throwaway_cleanup EXIT
+  "$BIN" migrate >/dev/null 2>&1 || { echo "migrate failed"; exit 3; }
+  read -r CID CSEC < <("$BIN" app create --org bench --app bench --json 2>/dev/null |
+    python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["client_id"], d["client_secret"])')
+}
+
+throwaway_cleanup() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  psql -q "$PGBASE/postgres" -c "drop database if exists $DB with (force)" >/dev/null 2>&1
+  rm -rf "$WORK"
+}
+
 bench_start() { # [ENV=VALUE...] for the server
   cargo build --release --bins -q >&2 || exit 3
   BIN=$(pwd)/target/release/imserver

@@ -14,25 +14,10 @@ set -u
 D=${1:-5}
 ROUNDS=${2:-4}
 PERF=$(cd "${3:-../shared/perf}" && pwd)
-PGBASE=${PGBASE:-postgres://postgres@127.0.0.1:5432}
-command -v wrk >/dev/null || { echo "wrk missing (apt-get install wrk)"; exit 3; }
-cargo build --release --bins -q || exit 3
-BIN=$(pwd)/target/release/imserver
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-DB=bench_rl_$(date +%s)_$$
-export DATABASE_URL="$PGBASE/$DB"
-LUA=$(mktemp --suffix .lua)
+. "$(dirname "$0")/lib.sh"
+throwaway_app bench_rl
+LUA=$WORK/auth.lua
 cat "$PERF/wrk/auth.lua" "$PERF/wrk/report.lua" >"$LUA"
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-  psql -q "$PGBASE/postgres" -c "drop database if exists $DB with (force)" >/dev/null 2>&1
-  rm -f "$LUA"
-}
-trap cleanup EXIT
-"$BIN" migrate >/dev/null 2>&1 || { echo "migrate failed"; exit 3; }
-read -r CID CSEC < <("$BIN" app create --org bench --app bench --json 2>/dev/null |
-  python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); print(d["client_id"], d["client_secret"])')
 
 declare -A PORT
 start() { # name [ENV=VALUE...]
@@ -54,7 +39,7 @@ TOKEN=$(curl -s -X POST "$BASE/token" \
 export TOKEN
 curl -sf -X POST "$BASE/users" -H "Authorization: Bearer $TOKEN" -d '{"username":"u1","password":"pw"}' >/dev/null
 
-RESULTS=$(mktemp)
+RESULTS=$WORK/results
 for r in $(seq "$ROUNDS"); do
   for name in off on; do
     url="http://127.0.0.1:${PORT[$name]}/bench/bench/users/u1"

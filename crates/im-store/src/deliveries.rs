@@ -100,11 +100,44 @@ pub async fn delivered(
     more: bool,
     lease_secs: f64,
 ) -> StoreResult<Option<Claimed>> {
-    Ok(sqlx::query_as::<_, Claimed>(
-        "with gone as (
+    let gone = "gone as (
              delete from callback_deliveries
               where app = $1 and rule_id = $2 and room_id = $3 and seq = $4
-             returning 1),
+             returning 1)";
+    finish(pool, d, gone, None, (more, lease_secs)).await
+}
+
+/// A delivery past the retry horizon goes to the dead letters, in one statement; the stream's
+/// lease is released and its next one is due at once.
+pub async fn dead(pool: &Db, d: &Claimed, error: &str) -> StoreResult<()> {
+    let gone = "moved as (
+             delete from callback_deliveries
+              where app = $1 and rule_id = $2 and room_id = $3 and seq = $4
+             returning *),
+         gone as (
+             insert into callback_dead_letters (app, rule_id, seq, room_id, room_kind, call_id,
+                                                operation, operator, payload, created_at,
+                                                attempts, last_error, replays)
+             select app, rule_id, seq, room_id, room_kind, call_id, operation, operator, payload,
+                    created_at, attempts + 1, $8, replays
+               from moved
+             returning 1)";
+    finish(pool, d, gone, Some(error), (false, 0.0)).await?;
+    Ok(())
+}
+
+/// The stream's first delivery leaves it (the CTE `gone`, a row per delivery removed): the count,
+/// the failures reset, the oldest pending event's time, and either the next delivery answered
+/// under a renewed lease (`more`, the rule still enabled and unpaused) or the lease released.
+async fn finish(
+    pool: &Db,
+    d: &Claimed,
+    gone: &str,
+    error: Option<&str>,
+    (more, lease_secs): (bool, f64),
+) -> StoreResult<Option<Claimed>> {
+    Ok(sqlx::query_as::<_, Claimed>(&format!(
+        "with {gone},
          next as (
              select d.app, d.rule_id, d.room_id, d.seq, d.room_kind, d.call_id, d.operation,
                     d.operator, d.payload, d.created_at, d.enqueued_at, d.attempts, d.target_url,
@@ -127,8 +160,8 @@ pub async fn delivered(
          select n.app, n.rule_id, n.room_id, n.seq, n.room_kind, n.call_id, n.operation,
                 n.operator, n.payload, n.created_at, n.enqueued_at, n.attempts, n.target_url,
                 n.url, n.secret_sealed, n.secret_kid, $7::text as appkey
-           from next n where n.go and exists (select 1 from stream)",
-    )
+           from next n where n.go and exists (select 1 from stream)"
+    ))
     .bind(d.app)
     .bind(d.rule_id)
     .bind(d.room_id)
@@ -136,29 +169,9 @@ pub async fn delivered(
     .bind(more)
     .bind(lease_secs)
     .bind(&d.appkey)
+    .bind(error)
     .fetch_optional(pool)
     .await?)
-}
-
-/// After the stream's first delivery is gone (`gone` rows): the count, the next one due now,
-/// the lease released, the oldest pending event's time.
-async fn advance(conn: &mut sqlx::PgConnection, d: &Claimed, gone: i32) -> StoreResult<()> {
-    sqlx::query(
-        "update callback_streams s
-            set pending = greatest(s.pending - $4, 0), failures = 0, next_at = now(),
-                leased_until = null,
-                oldest_at = (select enqueued_at from callback_deliveries d
-                              where d.app = $1 and d.rule_id = $2 and d.room_id = $3
-                              order by d.seq limit 1)
-          where s.app = $1 and s.rule_id = $2 and s.room_id = $3",
-    )
-    .bind(d.app)
-    .bind(d.rule_id)
-    .bind(d.room_id)
-    .bind(gone)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// How failures pause a rule: `failures` of them within `window_secs` pause it for `pause(n)`
@@ -241,34 +254,6 @@ pub async fn failed(
     }
     tx.commit().await?;
     Ok(paused)
-}
-
-/// A delivery past the retry horizon goes to the dead letters; the stream's next one is due.
-pub async fn dead(pool: &Db, d: &Claimed, error: &str) -> StoreResult<()> {
-    let mut tx = pool.begin().await?;
-    let gone = sqlx::query(
-        "with gone as (
-             delete from callback_deliveries
-              where app = $1 and rule_id = $2 and room_id = $3 and seq = $4
-             returning *)
-         insert into callback_dead_letters (app, rule_id, seq, room_id, room_kind, call_id,
-                                            operation, operator, payload, created_at, attempts,
-                                            last_error, replays)
-         select app, rule_id, seq, room_id, room_kind, call_id, operation, operator, payload,
-                created_at, attempts + 1, $5, replays
-           from gone",
-    )
-    .bind(d.app)
-    .bind(d.rule_id)
-    .bind(d.room_id)
-    .bind(d.seq)
-    .bind(error)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    advance(&mut tx, d, gone as i32).await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 /// Gives back leases of streams claimed but not sent (this instance had no room for them).

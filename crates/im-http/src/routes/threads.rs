@@ -284,8 +284,7 @@ pub async fn list_group(
     admin: AppAdmin,
     q: QueryParams,
 ) -> ApiResult<HttpResponse> {
-    let raw = segment(&req, "room_id")?;
-    let group = RoomId::parse(&raw).ok_or_else(|| ApiError::from(room::room_not_found(&raw)))?;
+    let group = super::room::room_id(&req)?;
     list(req, admin, q, ThreadScope::Group(group)).await
 }
 

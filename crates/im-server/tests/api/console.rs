@@ -17,6 +17,12 @@ const FILES: &[(&str, &str)] = &[
     ("/console/icon.svg", "image/svg+xml"),
 ];
 
+/// The body of a console file, as a browser gets it (no token).
+async fn text_of(app: &TestApp, path: &str) -> String {
+    let r = app.client.get(format!("{}{path}", app.base)).send().await;
+    r.unwrap().text().await.unwrap()
+}
+
 #[track_caller]
 fn assert_secured(h: &reqwest::header::HeaderMap, what: &str) {
     let csp = h["content-security-policy"].to_str().unwrap();
@@ -61,15 +67,7 @@ async fn the_console_and_its_files_are_served_with_security_headers(pool: PgPool
         assert!(!body.is_empty(), "{path}");
     }
     // The page loads its script as a module from its own origin, and nothing inline.
-    let html = app
-        .client
-        .get(format!("{}/console", app.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = text_of(&app, "/console").await;
     assert!(html.contains(r#"<script type="module" src="/console/app.js"></script>"#));
     assert!(
         !html.contains("<script>") && !html.contains("style="),
@@ -157,15 +155,7 @@ async fn the_console_adds_no_way_around_the_app_token(pool: PgPool) {
     // The console's code puts data on the page as text only, and keeps the token out of
     // persistent storage and cookies.
     for (path, _) in FILES.iter().filter(|(p, _)| p.ends_with(".js")) {
-        let js = app
-            .client
-            .get(format!("{}{path}", app.base))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let js = text_of(&app, path).await;
         for bad in [
             "innerHTML",
             "outerHTML",

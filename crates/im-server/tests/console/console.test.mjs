@@ -275,6 +275,28 @@ test('groups: create with members, mute one, kick one, and see the lists change'
   await dialog(page).locator('tbody tr', { hasText: 'bob' }).waitFor();
   await dialog(page).getByRole('button', { name: 'Close' }).click();
 
+  // Blocking a member removes it; the block list and the allowlist add and remove by name.
+  await page.getByRole('tab', { name: 'Blocks' }).click();
+  await page.getByText('Nobody is blocked.').waitFor();
+  await page.getByRole('button', { name: 'Block users' }).click();
+  await fillDialog(page, { Usernames: 'bob' }, 'Block');
+  await page.locator('.toast', { hasText: 'Blocked.' }).waitFor();
+  await row(page, 'bob').getByRole('button', { name: 'Unblock' }).click();
+  await page.locator('.toast', { hasText: 'bob is unblocked.' }).waitFor();
+  await page.getByText('Nobody is blocked.').waitFor();
+  await page.getByRole('tab', { name: 'Allowlist' }).click();
+  await page.getByText('The allowlist is empty.').waitFor();
+  await page.getByRole('button', { name: 'Add to allowlist' }).click();
+  await fillDialog(page, { 'Members (usernames)': 'amy cat' }, 'Add');
+  await page.locator('.toast', { hasText: 'Added to the allowlist.' }).waitFor();
+  for (const u of ['amy', 'cat']) await row(page, u).waitFor();
+  await row(page, 'cat').getByRole('button', { name: 'Remove' }).click();
+  await page.locator('.toast', { hasText: 'cat is off the allowlist.' }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('[role=tabpanel] tbody tr').length === 1);
+  await page.getByRole('tab', { name: 'Members' }).click();
+  await row(members, 'amy').waitFor();
+  assert.equal(await row(members, 'bob').count(), 0);
+
   await page.getByRole('button', { name: 'Disable', exact: true }).click();
   await dialog(page).getByRole('button', { name: 'Disable' }).click();
   await page.locator('.badge', { hasText: 'Disabled' }).waitFor();

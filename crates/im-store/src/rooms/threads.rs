@@ -229,16 +229,15 @@ pub enum ThreadScope {
     Group(RoomId),
 }
 
-/// A page of one group's threads by id, under a probe of the group: one statement, a range of
-/// the threads-by-parent index.
-async fn group_threads_page(
+/// A page of threads by id: the app's (`group` none) or one group's, under a probe of the group;
+/// one statement, a range of the threads-by-id or threads-by-parent index.
+async fn threads_by_id_page(
     pool: &Db,
     app: Uuid,
-    group: RoomId,
+    group: Option<RoomId>,
     after: i64,
     limit: i64,
-    cmp: &str,
-    dir: &str,
+    (cmp, dir): (&str, &str),
 ) -> StoreResult<(Vec<Thread>, bool)> {
     #[derive(FromRow)]
     struct Row {
@@ -246,13 +245,19 @@ async fn group_threads_page(
         #[sqlx(flatten)]
         thread: ThreadRow,
     }
+    let which = if group.is_some() {
+        "r.parent_id = $4"
+    } else {
+        "r.kind = 'thread' and $4::bigint is null"
+    };
     let rows = sqlx::query_as::<_, Row>(&format!(
         "select f.group_found, t.*
-           from (select exists (select 1 from rooms
-                                 where app = $1 and kind = 'group' and id = $4) as group_found) f
+           from (select ($4::bigint is null
+                         or exists (select 1 from rooms
+                                     where app = $1 and kind = 'group' and id = $4)) as group_found) f
            left join lateral (
                select {THREAD_COLUMNS}, r.created_at as joined_at from rooms r
-                where r.app = $1 and r.parent_id = $4 and r.id {cmp} $3
+                where r.app = $1 and {which} and r.id {cmp} $3
                 order by r.id {dir} limit $2) t
              on f.group_found
           order by t.id {dir}"
@@ -260,11 +265,13 @@ async fn group_threads_page(
     .bind(app)
     .bind(limit + 1)
     .bind(after)
-    .bind(group.get())
+    .bind(group.map(RoomId::get))
     .fetch_all(pool)
     .await?;
-    if rows.first().is_some_and(|r| !r.group_found) {
-        return Err(room::not_found(RoomKind::Group, group).into());
+    if let (Some(r), Some(g)) = (rows.first(), group) {
+        if !r.group_found {
+            return Err(room::not_found(RoomKind::Group, g).into());
+        }
     }
     let rows: Vec<Thread> = rows.into_iter().filter_map(|r| r.thread.into()).collect();
     Ok(crate::split_page(rows, limit))
@@ -299,20 +306,10 @@ pub async fn threads_page(
         ThreadScope::UserInGroup(u, g) => (u, Some(*g)),
         ThreadScope::User(u) => (u, None),
         ThreadScope::App => {
-            let rows = sqlx::query_as::<_, Thread>(&format!(
-                "select {THREAD_COLUMNS}, r.created_at as joined_at from rooms r
-                  where r.app = $1 and r.kind = 'thread' and r.id {cmp} $3
-                  order by r.id {dir} limit $2"
-            ))
-            .bind(app)
-            .bind(limit + 1)
-            .bind(id)
-            .fetch_all(pool)
-            .await?;
-            return Ok(crate::split_page(rows, limit));
+            return threads_by_id_page(pool, app, None, id, limit, (cmp, dir)).await
         }
         ThreadScope::Group(g) => {
-            return group_threads_page(pool, app, *g, id, limit, cmp, dir).await
+            return threads_by_id_page(pool, app, Some(*g), id, limit, (cmp, dir)).await
         }
     };
     let which = if group.is_some() {
