@@ -282,6 +282,38 @@ async fn a_configured_url_starts_no_private_server(pool: PgPool) {
     assert!(!dir.0.join("pg").exists(), "a private server was set up");
 }
 
+/// A private PostgreSQL an earlier run left running in /var/lib/imserver/postgres (a killed
+/// test, an interrupted quick start) would be found and used, not started, so not stopped: this
+/// test checks the start and the stop, so it stops such a leftover first.
+fn stop_leftover_root_server() {
+    let root = Path::new("/var/lib/imserver/postgres");
+    if !root.join("postmaster.pid").exists() {
+        return;
+    }
+    let Some(pg_ctl) = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|v| v.path().join("bin/pg_ctl"))
+        .find(|p| p.is_file())
+    else {
+        return;
+    };
+    let status = Command::new("runuser")
+        .args(["-u", "postgres", "--"])
+        .arg(pg_ctl)
+        .args([
+            "-D",
+            "/var/lib/imserver/postgres",
+            "stop",
+            "-m",
+            "fast",
+            "-w",
+        ])
+        .status();
+    eprintln!("stopped a leftover private PostgreSQL: {status:?}");
+}
+
 /// Whether this process runs as root.
 fn is_root() -> bool {
     use std::os::unix::fs::MetadataExt;
@@ -301,6 +333,7 @@ async fn as_root_in_a_closed_directory_the_private_postgres_lives_where_postgres
     }
     let dir = Scratch::new("root");
     std::fs::set_permissions(&dir.0, std::fs::Permissions::from_mode(0o700)).unwrap();
+    stop_leftover_root_server();
     let client = reqwest::Client::new();
     let in_dir = |args: &[&str]| {
         let mut c = bare(args);
