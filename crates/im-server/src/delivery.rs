@@ -120,6 +120,24 @@ pub fn spawn(state: web::Data<AppState>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Claims up to `max` due streams, app by app (each claim runs on its app's shard on Citus).
+async fn claim(
+    pool: &im_store::Db,
+    (max, per_rule): (i64, i64),
+    busy: &[(Uuid, i32)],
+    lease: f64,
+) -> Result<Vec<Claimed>, im_store::StoreError> {
+    let mut claimed = Vec::new();
+    for app in deliveries::due_apps(pool, max).await? {
+        let room = max - claimed.len() as i64;
+        if room <= 0 {
+            break;
+        }
+        claimed.extend(deliveries::claim(pool, app, (room, per_rule), busy, lease).await?);
+    }
+    Ok(claimed)
+}
+
 impl Worker {
     async fn run(self: Arc<Self>) {
         let idle = Duration::from_millis(self.config.poll_ms.max(1));
@@ -137,15 +155,14 @@ impl Worker {
             }
             let per_rule = self.config.per_rule_in_flight.max(1) as i64;
             let busy = self.busy_rules();
-            let claimed =
-                match deliveries::claim(&pool, (free as i64, per_rule), &busy, lease).await {
-                    Ok(c) => c,
-                    Err(e) => {
-                        tracing::debug!(error = %e, "callback claim failed");
-                        tokio::time::sleep(idle * 5).await;
-                        continue;
-                    }
-                };
+            let claimed = match claim(&pool, (free as i64, per_rule), &busy, lease).await {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::debug!(error = %e, "callback claim failed");
+                    tokio::time::sleep(idle * 5).await;
+                    continue;
+                }
+            };
             let mut started = 0;
             for d in claimed {
                 if !self.take_rule_slot(d.rule_id) {

@@ -36,10 +36,16 @@ pub async fn prepare_database(settings: &Settings, url: &str) -> anyhow::Result<
         Duration::from_secs(db.acquire_timeout_secs),
     )
     .context("invalid database.url")?;
-    im_store::migrate(&pool)
+    let citus = im_store::migrate(&pool)
         .await
         .context("applying migrations failed")?;
-    Ok(pool)
+    if !citus {
+        return Ok(pool);
+    }
+    tracing::info!("database: a Citus coordinator; tables distributed by app");
+    let planned = im_store::citus::custom_plans(&pool);
+    pool.close().await;
+    Ok(planned)
 }
 
 /// The token service: a configured secret, or the keys kept in the database.
@@ -148,7 +154,7 @@ fn spawn_file_sweeper(state: web::Data<AppState>, grace_secs: u64) {
             if state.pools.base().is_closed() {
                 return;
             }
-            if let Err(e) = im_store::files::reap(&state.pool(), &state.objects).await {
+            if let Err(e) = im_store::files::reap(&state.pool(), &state.objects, None).await {
                 tracing::warn!(error = %e, "removing deleted files' objects failed");
             }
         }

@@ -29,6 +29,7 @@ pub struct NewApp<'a> {
 pub async fn create(pool: &Db, new: NewApp<'_>) -> StoreResult<Option<App>> {
     let id = Uuid::new_v4();
     let app_id = Uuid::new_v4().simple().to_string();
+    let mut tx = pool.begin().await?;
     let row = sqlx::query_as::<_, App>(&format!(
         "insert into apps (id, app_id, org_name, app_name, client_id, client_secret_hash)
          values ($1, $2, $3, $4, $5, $6)
@@ -41,8 +42,21 @@ pub async fn create(pool: &Db, new: NewApp<'_>) -> StoreResult<Option<App>> {
     .bind(new.app_name)
     .bind(new.client_id)
     .bind(new.client_secret_hash)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?;
+    if row.is_some() {
+        // The app's attribute byte counters (see `user_attributes::usage`): 16 rows per kind.
+        sqlx::query(
+            "insert into attribute_usage (app, kind, shard)
+             select $1, k.kind, s.shard
+               from (values ('chatroom'), ('user')) as k(kind)
+              cross join generate_series(0, 15) as s(shard)",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
     Ok(row)
 }
 

@@ -36,11 +36,33 @@ pub struct Claimed {
     pub appkey: String,
 }
 
-/// Leases up to `max` due streams of enabled, unpaused rules for `lease_secs`, and answers their
-/// first deliveries: at most `per_rule` of one rule, less what `busy` (rule, deliveries the caller
-/// has in flight) says it already sends.
+/// Up to `max` apps that have streams due and not leased, soonest first (cross-app: on Citus it
+/// reads every shard; the claim itself then runs on one app's shard).
+pub async fn due_apps(pool: &Db, max: i64) -> StoreResult<Vec<Uuid>> {
+    let mut tx = crate::citus::cross_app(pool).await?;
+    let apps = sqlx::query_scalar(
+        "select app from (
+             select app, min(next_at) as next_at from (
+                 select app, next_at from callback_streams
+                  where pending > 0 and next_at <= now()
+                    and (leased_until is null or leased_until < now())
+                  order by next_at limit 1000) s
+              group by app) a
+          order by next_at limit $1",
+    )
+    .bind(max)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(apps)
+}
+
+/// Leases up to `max` due streams of `app`'s enabled, unpaused rules for `lease_secs`, and
+/// answers their first deliveries: at most `per_rule` of one rule, less what `busy` (rule,
+/// deliveries the caller has in flight) says it already sends.
 pub async fn claim(
     pool: &Db,
+    app: Uuid,
     (max, per_rule): (i64, i64),
     busy: &[(Uuid, i32)],
     lease_secs: f64,
@@ -51,7 +73,7 @@ pub async fn claim(
              select s.app, s.rule_id, s.room_id
                from callback_streams s
                join callback_rules r on r.app = s.app and r.id = s.rule_id
-              where s.pending > 0 and s.next_at <= now()
+              where s.app = $6 and r.app = $6 and s.pending > 0 and s.next_at <= now()
                 and (s.leased_until is null or s.leased_until < now())
                 and r.enabled and (r.paused_until is null or r.paused_until <= now())
                 and s.rule_id <> all(array(select b.rule_id
@@ -69,23 +91,24 @@ pub async fn claim(
          leased as (
              update callback_streams s set leased_until = now() + make_interval(secs => $3)
                from fair f
-              where s.app = f.app and s.rule_id = f.rule_id and s.room_id = f.room_id
+              where s.app = $6 and f.app = $6 and s.rule_id = f.rule_id and s.room_id = f.room_id
              returning s.app, s.rule_id, s.room_id)
          select d.app, d.rule_id, d.room_id, d.seq, d.room_kind, d.call_id, d.operation,
                 d.operator, d.payload, d.created_at, d.enqueued_at, d.attempts, d.target_url,
                 r.url, r.secret_sealed, r.secret_kid, a.org_name || '#' || a.app_name as appkey
            from leased l
            join lateral (select * from callback_deliveries d
-                          where d.app = l.app and d.rule_id = l.rule_id and d.room_id = l.room_id
+                          where d.app = $6 and d.rule_id = l.rule_id and d.room_id = l.room_id
                           order by d.seq limit 1) d on true
-           join callback_rules r on r.app = l.app and r.id = l.rule_id
-           join apps a on a.id = l.app",
+           join callback_rules r on r.app = $6 and r.id = l.rule_id
+           join apps a on a.id = $6",
     )
     .bind(max)
     .bind(per_rule)
     .bind(lease_secs)
     .bind(busy_rules)
     .bind(busy_n)
+    .bind(app)
     .fetch_all(pool)
     .await?)
 }
@@ -152,8 +175,11 @@ async fn finish(
              update callback_streams s
                 set pending = greatest(s.pending - (select count(*) from gone)::int, 0),
                     failures = 0, next_at = now(),
-                    leased_until = case when (select go from next)
-                                        then now() + make_interval(secs => $6) end,
+                    -- null unless the next delivery goes on (no CASE around now(): Citus
+                    -- refuses one in a distributed UPDATE)
+                    leased_until = nullif(now() + make_interval(
+                                       secs => case when (select go from next) then $6 else 0 end),
+                                     now()),
                     oldest_at = (select enqueued_at from next)
               where s.app = $1 and s.rule_id = $2 and s.room_id = $3
              returning s.app)
@@ -204,35 +230,41 @@ pub async fn failed(
     .bind(error)
     .execute(&mut *tx)
     .await?;
-    sqlx::query(
+    // The transaction's time (the retry's time less its delay), for the window below: compared
+    // there as values, since Citus refuses now() inside a CASE of a distributed UPDATE.
+    let retry_at: Option<DateTime<Utc>> = sqlx::query_scalar(
         "update callback_streams
             set failures = failures + 1, leased_until = null,
                 next_at = now() + make_interval(secs => $4::float8 / 1000)
-          where app = $1 and rule_id = $2 and room_id = $3",
+          where app = $1 and rule_id = $2 and room_id = $3
+          returning next_at",
     )
     .bind(d.app)
     .bind(d.rule_id)
     .bind(d.room_id)
     .bind(retry_ms as f64)
-    .execute(&mut *tx)
+    .fetch_optional(&mut *tx)
     .await?;
+    let now = retry_at.map_or_else(Utc::now, |t| {
+        t - chrono::Duration::milliseconds(retry_ms as i64)
+    });
+
     let (failures, pauses): (i32, i32) = sqlx::query_as(
         "update callback_rules
-            set window_failures = case when window_start is null
-                                         or window_start < now() - make_interval(secs => $3)
+            set window_failures = case when window_start is null or window_start < $3
                                        then 1 else window_failures + 1 end,
-                window_start = case when window_start is null
-                                     or window_start < now() - make_interval(secs => $3)
-                                    then now() else window_start end,
-                pauses = case when last_paused_at is null
-                                or last_paused_at < now() - interval '1 day'
+                window_start = case when window_start is null or window_start < $3
+                                    then $4 else window_start end,
+                pauses = case when last_paused_at is null or last_paused_at < $5
                               then 0 else pauses end
           where app = $1 and id = $2
           returning window_failures, pauses",
     )
     .bind(d.app)
     .bind(d.rule_id)
-    .bind(window_secs as f64)
+    .bind(now - chrono::Duration::seconds(window_secs))
+    .bind(now)
+    .bind(now - chrono::Duration::days(1))
     .fetch_one(&mut *tx)
     .await?;
     let mut paused = None;
@@ -272,25 +304,28 @@ pub async fn release(pool: &Db, d: &Claimed) -> StoreResult<()> {
 
 /// The age of the oldest event not yet delivered, in seconds (0 when none), and how many wait.
 pub async fn backlog(pool: &Db) -> StoreResult<(f64, i64)> {
+    let mut tx = crate::citus::cross_app(pool).await?;
     let (age, pending): (Option<f64>, Option<i64>) = sqlx::query_as(
         "select extract(epoch from now() - min(oldest_at))::float8, sum(pending)::bigint
            from callback_streams where pending > 0",
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
+    tx.commit().await?;
     Ok((age.unwrap_or(0.0).max(0.0), pending.unwrap_or(0)))
 }
 
 /// Deletes what rules removed meanwhile left behind (a change that read a rule just before its
 /// removal committed), and dead letters older than `keep_secs`. Answers the rows removed.
 pub async fn sweep(pool: &Db, keep_secs: f64) -> StoreResult<u64> {
+    let mut tx = crate::citus::cross_app(pool).await?;
     let mut removed = 0;
     for table in ["callback_deliveries", "callback_streams"] {
         removed += sqlx::query(&format!(
             "delete from {table} t where not exists (
                  select 1 from callback_rules r where r.app = t.app and r.id = t.rule_id)"
         ))
-        .execute(pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
     }
@@ -298,9 +333,10 @@ pub async fn sweep(pool: &Db, keep_secs: f64) -> StoreResult<u64> {
         "delete from callback_dead_letters where dead_at < now() - make_interval(secs => $1)",
     )
     .bind(keep_secs)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?
     .rows_affected();
+    tx.commit().await?;
     Ok(removed)
 }
 
@@ -388,8 +424,9 @@ pub async fn replay(
              select $1, rule_id, room_id, count(*), now(), now() from back group by rule_id, room_id
              on conflict (app, rule_id, room_id) do update
                 set pending = s.pending + excluded.pending,
-                    next_at = case when s.pending = 0 then now() else s.next_at end,
-                    oldest_at = case when s.pending = 0 then now() else s.oldest_at end,
+                    next_at = case when s.pending = 0 then excluded.next_at else s.next_at end,
+                    oldest_at = case when s.pending = 0 then excluded.oldest_at
+                                     else s.oldest_at end,
                     failures = case when s.pending = 0 then 0 else s.failures end)
          select count(*) from back",
     )

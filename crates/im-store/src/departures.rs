@@ -84,7 +84,7 @@ async fn record_departures(
           where r.app = $1 and r.kind in ('group', 'chatroom')
             and ((r.owner = any($2) and r.owner is not null)
                  or exists (select 1 from room_members m
-                             where m.app = r.app and m.room_id = r.id and m.username = any($2)))
+                             where m.app = $1 and m.room_id = r.id and m.username = any($2)))
           order by r.id",
     )
     .bind(app)

@@ -76,9 +76,9 @@ async fn group_facts(
     sqlx::query_as::<_, GroupFacts>(
         "select r.owner, r.disabled,
                 exists (select 1 from room_members m
-                         where m.app = r.app and m.room_id = r.id and m.username = $4) as is_member,
+                         where m.app = $1 and m.room_id = r.id and m.username = $4) as is_member,
                 (select count(*) from group_files f
-                  where f.app = r.app and f.group_id = r.id) as files
+                  where f.app = $1 and f.group_id = r.id) as files
            from rooms r where r.app = $1 and r.kind = $2 and r.id = $3",
     )
     .bind(app)
@@ -257,26 +257,46 @@ fn file_event(id: RoomId, file_id: Uuid, by: &Operator, how: &'static str) -> Ro
     )
 }
 
-/// Removes the objects of deleted rows (left in `file_tombstones`), a batch at a time, and
-/// returns how many. Safe to run anywhere at any time: removing an object twice is harmless.
-pub async fn reap(pool: &Db, store: &Objects) -> Result<usize, String> {
+/// Removes the objects of deleted rows (left in `file_tombstones`) of `app`, or of every app
+/// (cross-app: the start-up and periodic sweeps), a batch at a time, and returns how many. Safe
+/// to run anywhere at any time: removing an object twice is harmless.
+pub async fn reap(pool: &Db, store: &Objects, app: Option<Uuid>) -> Result<usize, String> {
     let mut total = 0;
     loop {
-        let keys: Vec<String> = sqlx::query_scalar(
-            "select object_key from file_tombstones order by created_at, object_key limit 500",
+        let mut tx = crate::citus::cross_app(pool)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (apps, keys): (Vec<Uuid>, Vec<String>) = sqlx::query_as::<_, (Uuid, String)>(
+            "select app, object_key from file_tombstones
+              where ($1::uuid is null or app = $1)
+              order by created_at, object_key limit 500",
         )
-        .fetch_all(pool)
+        .bind(app)
+        .fetch_all(&mut *tx)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .unzip();
+        tx.commit().await.map_err(|e| e.to_string())?;
         if keys.is_empty() {
             return Ok(total);
         }
         store.remove(&keys).await.map_err(|e| e.to_string())?;
-        sqlx::query("delete from file_tombstones where object_key = any($1)")
-            .bind(&keys)
-            .execute(pool)
+        let mut tx = crate::citus::cross_app(pool)
             .await
             .map_err(|e| e.to_string())?;
+        sqlx::query(
+            "delete from file_tombstones
+              where ($1::uuid is null or app = $1)
+                and (app, object_key) in (select * from unnest($2::uuid[], $3::text[]))",
+        )
+        .bind(app)
+        .bind(&apps)
+        .bind(&keys)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| e.to_string())?;
+        tx.commit().await.map_err(|e| e.to_string())?;
         total += keys.len();
     }
 }
@@ -284,7 +304,7 @@ pub async fn reap(pool: &Db, store: &Objects) -> Result<usize, String> {
 /// On start: [`reap`], then removes every object older than `grace_secs` that has no row (an
 /// upload cut off between storing and recording). Returns how many objects it removed.
 pub async fn sweep(pool: &Db, store: &Objects, grace_secs: u64) -> Result<usize, String> {
-    let mut removed = reap(pool, store).await?;
+    let mut removed = reap(pool, store, None).await?;
     let grace = i64::try_from(grace_secs).unwrap_or(i64::MAX);
     let mut listing = store.list();
     let mut batch: Vec<String> = Vec::new();
@@ -315,6 +335,9 @@ async fn without_rows(pool: &Db, keys: &[String]) -> Result<Vec<String>, String>
         groups.push(g);
         files.push(f);
     }
+    let mut tx = crate::citus::cross_app(pool)
+        .await
+        .map_err(|e| e.to_string())?;
     let missing: Vec<(Uuid, i64, Uuid)> = sqlx::query_as(
         "select k.app, k.group_id, k.file_id
            from unnest($1::uuid[], $2::bigint[], $3::uuid[]) as k(app, group_id, file_id)
@@ -325,9 +348,10 @@ async fn without_rows(pool: &Db, keys: &[String]) -> Result<Vec<String>, String>
     .bind(&apps)
     .bind(&groups)
     .bind(&files)
-    .fetch_all(pool)
+    .fetch_all(&mut *tx)
     .await
     .map_err(|e| e.to_string())?;
+    tx.commit().await.map_err(|e| e.to_string())?;
     Ok(missing
         .into_iter()
         .map(|(a, g, f)| objects::key(a, g, f))

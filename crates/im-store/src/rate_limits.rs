@@ -16,10 +16,12 @@ pub type AppLimits = HashMap<String, u32>;
 
 /// Every app's limits.
 pub async fn all(pool: &Db) -> StoreResult<HashMap<Uuid, AppLimits>> {
+    let mut tx = crate::citus::cross_app(pool).await?;
     let rows: Vec<(Uuid, String, i32)> =
         sqlx::query_as("select app, operation, per_second from app_rate_limits")
-            .fetch_all(pool)
+            .fetch_all(&mut *tx)
             .await?;
+    tx.commit().await?;
     let mut out: HashMap<Uuid, AppLimits> = HashMap::new();
     for (app, op, n) in rows {
         out.entry(app).or_default().insert(op, n.max(1) as u32);
@@ -98,8 +100,8 @@ pub async fn change(pool: &Db, app: Uuid, change: &Change) -> StoreResult<AppLim
 pub async fn heartbeat(pool: &Db, id: Uuid, live_secs: f64, forget_secs: f64) -> StoreResult<u32> {
     let mut tx = pool.begin().await?;
     sqlx::query(
-        "insert into server_instances (id) values ($1)
-         on conflict (id) do update set seen_at = now()",
+        "insert into server_instances (id, seen_at) values ($1, now())
+         on conflict (id) do update set seen_at = excluded.seen_at",
     )
     .bind(id)
     .execute(&mut *tx)

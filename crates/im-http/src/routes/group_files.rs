@@ -463,7 +463,7 @@ pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
     let id = room_id(&req)?;
     let raw = crate::extract::segment(&req, "file_id")?;
     store::delete(&st.pool(), admin.tenant.id, id, &raw).await?;
-    reap(&st).await;
+    reap(&st, admin.tenant.id).await;
     Ok(Envelope::new()
         .data(DeletedFile {
             group_id: id.to_string(),
@@ -475,8 +475,8 @@ pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
 
 /// After a commit that deleted file rows (a file, a group, a user who owned groups): removes
 /// their objects. A failure is logged and left for the next reap or the start-up sweep.
-pub async fn reap(st: &AppState) {
-    if let Err(e) = store::reap(&st.pool(), &st.objects).await {
+pub async fn reap(st: &AppState, app: uuid::Uuid) {
+    if let Err(e) = store::reap(&st.pool(), &st.objects, Some(app)).await {
         tracing::warn!(error = %e, "removing deleted files' objects failed; retried later");
     }
 }

@@ -627,7 +627,7 @@ pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
     let id = room_id(&req)?;
     store::delete(&st.pool(), admin.tenant.id, KIND, id).await?;
     // Its shared files' objects, now that their rows are gone.
-    super::group_files::reap(&st).await;
+    super::group_files::reap(&st, admin.tenant.id).await;
     Ok(Envelope::new()
         .data(GroupDeleteResult {
             success: true,

@@ -358,7 +358,7 @@ pub async fn delete(req: HttpRequest, admin: AppAdmin) -> ApiResult<HttpResponse
         .await?
         .ok_or_else(ApiError::service_resource_not_found)?;
     // The groups it owned went with it, and their shared files.
-    super::group_files::reap(&st).await;
+    super::group_files::reap(&st, admin.tenant.id).await;
     Ok(Envelope::new()
         .path("/users")
         .entities([UserEntity::from(user)])
@@ -391,7 +391,7 @@ pub async fn delete_batch(
     let (users, more) =
         im_store::users::delete_oldest(&st.pool(), admin.tenant.id, after.map(|c| c[0]), limit)
             .await?;
-    super::group_files::reap(&st).await;
+    super::group_files::reap(&st, admin.tenant.id).await;
     let next = st.cursors.next(more, &users, |u| u.seq);
     Ok(Envelope::new()
         .path("/users")

@@ -443,7 +443,9 @@ async fn two_instances_deliver_each_event_once_in_order_per_room(pool: PgPool) {
     let (app, receiver, _) = with_rule(pool.clone()).await;
     let mut settings = test_settings();
     quick(&mut settings);
-    let second = Application::build(&settings, pool.clone()).await.unwrap();
+    let second = Application::build(&settings, crate::helpers::served(&pool))
+        .await
+        .unwrap();
     tokio::spawn(second.run_until_stopped());
     let names: Vec<String> = (0..20).map(|i| format!("u{i}")).collect();
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();

@@ -37,6 +37,31 @@ pub fn test_settings() -> Settings {
     s
 }
 
+/// The pool a test server runs on: the test's own; on a Citus cluster (`IMSERVER_TEST_CITUS=1`,
+/// see `.ci/citus`) one whose sessions refuse every statement that would run on more than one
+/// shard, so that a request that is not confined to its app's shard fails its test, and that
+/// plan each statement for its values, as imserver's own sessions on Citus do.
+pub fn served(pool: &PgPool) -> PgPool {
+    if std::env::var("IMSERVER_TEST_CITUS").as_deref() != Ok("1") {
+        return pool.clone();
+    }
+    let opts = (*pool.connect_options()).clone().options([
+        ("citus.multi_task_query_log_level", "error"),
+        ("plan_cache_mode", "force_custom_plan"),
+    ]);
+    let served = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(pool.options().get_max_connections())
+        .connect_lazy_with(opts);
+    // It closes with the test's pool, as the test's own pool would (the tests of a lost
+    // database close theirs).
+    let (base, mine) = (pool.clone(), served.clone());
+    tokio::spawn(async move {
+        base.close_event().await;
+        mine.close().await;
+    });
+    served
+}
+
 pub struct Reply {
     pub status: StatusCode,
     pub body: Value,
@@ -49,7 +74,8 @@ impl TestApp {
     }
 
     pub async fn spawn_with(pool: PgPool, tweak: impl FnOnce(&mut Settings)) -> TestApp {
-        Self::spawn_over(pool.clone(), pool, tweak).await
+        let served = served(&pool);
+        Self::spawn_over(pool, served, tweak).await
     }
 
     /// A server whose own pool is `served` (for example one through a proxy), provisioned and

@@ -188,7 +188,9 @@ async fn instances_share_an_apps_limit(pool: PgPool) {
     app.register(&["amy"]).await;
     let mut settings = test_settings();
     tweak(&mut settings);
-    let second = Application::build(&settings, pool.clone()).await.unwrap();
+    let second = Application::build(&settings, crate::helpers::served(&pool))
+        .await
+        .unwrap();
     let second_base = format!("http://127.0.0.1:{}", second.port());
     let second_state = second.state();
     tokio::spawn(second.run_until_stopped());

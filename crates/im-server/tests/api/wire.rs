@@ -195,12 +195,19 @@ async fn success_envelopes_carry_every_common_field(pool: PgPool) {
 async fn a_lost_database_race_is_a_retryable_409_not_a_500(pool: PgPool) {
     let app = TestApp::spawn(pool.clone()).await;
     app.register(&["locked"]).await;
+    let (tenant,): (uuid::Uuid,) = sqlx::query_as("select id from apps where app_name = 'chat'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let lock = "select 1 from users where app = $1 and username = 'locked' for update";
     let mut holder = pool.begin().await.unwrap();
-    sqlx::query("select 1 from users where username = 'locked' for update")
+    sqlx::query(lock)
+        .bind(tenant)
         .execute(&mut *holder)
         .await
         .unwrap();
-    let err = sqlx::query("select 1 from users where username = 'locked' for update nowait")
+    let err = sqlx::query(&format!("{lock} nowait"))
+        .bind(tenant)
         .execute(&pool)
         .await
         .unwrap_err();

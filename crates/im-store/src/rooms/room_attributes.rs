@@ -152,7 +152,7 @@ async fn set_once(
                from unnest($3::text[], $4::text[]) as n(key, value)
              on conflict (app, room_id, key) do update
                 set value = excluded.value, setter = excluded.setter,
-                    member = excluded.member, updated_at = now()",
+                    member = excluded.member, updated_at = excluded.updated_at",
         )
         .bind(app)
         .bind(id.get())

@@ -43,20 +43,23 @@ fn super_admin_events(name: &Username, how: &'static str) -> Vec<RoomEvent> {
 pub async fn add_super_admin(pool: &Db, app: Uuid, name: &Username) -> StoreResult<()> {
     let mut tx = pool.begin().await?;
     lock_super_admins(&mut tx, app).await?;
+    // The user's foreign key says whether it exists (one statement, on the app's shard).
     let done = sqlx::query(
-        "insert into chatroom_super_admins (app, username)
-         select app, username from users where app = $1 and username = $2
+        "insert into chatroom_super_admins (app, username) values ($1, $2)
          on conflict do nothing",
     )
     .bind(app)
     .bind(name.as_str())
     .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if done == 0 {
-        if crate::users::get(pool, app, name.as_str()).await?.is_none() {
+    .await;
+    let done = match done {
+        Ok(done) => done.rows_affected(),
+        Err(sqlx::Error::Database(e)) if e.is_foreign_key_violation() => {
             return Err(room::user_not_found(name.as_str()).into());
         }
+        Err(e) => return Err(e.into()),
+    };
+    if done == 0 {
         // Already one: nothing changed, no event.
         return Ok(());
     }
