@@ -263,41 +263,39 @@ fn file_event(id: RoomId, file_id: Uuid, by: &Operator, how: &'static str) -> Ro
 pub async fn reap(pool: &Db, store: &Objects, app: Option<Uuid>) -> Result<usize, String> {
     let mut total = 0;
     loop {
-        let mut tx = crate::citus::cross_app(pool)
-            .await
-            .map_err(|e| e.to_string())?;
-        let (apps, keys): (Vec<Uuid>, Vec<String>) = sqlx::query_as::<_, (Uuid, String)>(
+        let list = sqlx::query_as::<_, (Uuid, String)>(
             "select app, object_key from file_tombstones
               where ($1::uuid is null or app = $1)
               order by created_at, object_key limit 500",
         )
-        .bind(app)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .unzip();
-        tx.commit().await.map_err(|e| e.to_string())?;
+        .bind(app);
+        // One app's (a request's) on its shard; every app's (a sweep) across shards.
+        let rows = match app {
+            Some(_) => list.fetch_all(pool).await,
+            None => cross_app(pool, |tx| Box::pin(list.fetch_all(tx))).await,
+        };
+        let (apps, keys): (Vec<Uuid>, Vec<String>) =
+            rows.map_err(|e| e.to_string())?.into_iter().unzip();
         if keys.is_empty() {
             return Ok(total);
         }
         store.remove(&keys).await.map_err(|e| e.to_string())?;
-        let mut tx = crate::citus::cross_app(pool)
-            .await
-            .map_err(|e| e.to_string())?;
-        sqlx::query(
+        total += keys.len();
+        let gone = sqlx::query(
             "delete from file_tombstones
               where ($1::uuid is null or app = $1)
                 and (app, object_key) in (select * from unnest($2::uuid[], $3::text[]))",
         )
         .bind(app)
-        .bind(&apps)
-        .bind(&keys)
-        .execute(&mut *tx)
-        .await
+        .bind(apps)
+        .bind(keys);
+        match app {
+            Some(_) => gone.execute(pool).await.map(drop),
+            None => cross_app(pool, |tx| Box::pin(gone.execute(tx)))
+                .await
+                .map(drop),
+        }
         .map_err(|e| e.to_string())?;
-        tx.commit().await.map_err(|e| e.to_string())?;
-        total += keys.len();
     }
 }
 
@@ -327,6 +325,19 @@ pub async fn sweep(pool: &Db, store: &Objects, grace_secs: u64) -> Result<usize,
     }
 }
 
+/// Runs one statement in a cross-app transaction (see [`crate::citus::cross_app`]).
+async fn cross_app<'p, T, F>(pool: &'p Db, run: F) -> Result<T, sqlx::Error>
+where
+    F: for<'c> FnOnce(
+        &'c mut sqlx::PgConnection,
+    ) -> futures_util::future::BoxFuture<'c, Result<T, sqlx::Error>>,
+{
+    let mut tx = crate::citus::cross_app(pool).await?;
+    let out = run(&mut tx).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
 /// The keys among `keys` that no row names.
 async fn without_rows(pool: &Db, keys: &[String]) -> Result<Vec<String>, String> {
     let (mut apps, mut groups, mut files) = (Vec::new(), Vec::new(), Vec::new());
@@ -335,23 +346,23 @@ async fn without_rows(pool: &Db, keys: &[String]) -> Result<Vec<String>, String>
         groups.push(g);
         files.push(f);
     }
-    let mut tx = crate::citus::cross_app(pool)
-        .await
-        .map_err(|e| e.to_string())?;
-    let missing: Vec<(Uuid, i64, Uuid)> = sqlx::query_as(
-        "select k.app, k.group_id, k.file_id
-           from unnest($1::uuid[], $2::bigint[], $3::uuid[]) as k(app, group_id, file_id)
-          where not exists (select 1 from group_files f
-                             where f.app = k.app and f.group_id = k.group_id
-                               and f.file_id = k.file_id)",
-    )
-    .bind(&apps)
-    .bind(&groups)
-    .bind(&files)
-    .fetch_all(&mut *tx)
+    let missing: Vec<(Uuid, i64, Uuid)> = cross_app(pool, |tx| {
+        Box::pin(
+            sqlx::query_as(
+                "select k.app, k.group_id, k.file_id
+               from unnest($1::uuid[], $2::bigint[], $3::uuid[]) as k(app, group_id, file_id)
+              where not exists (select 1 from group_files f
+                                 where f.app = k.app and f.group_id = k.group_id
+                                   and f.file_id = k.file_id)",
+            )
+            .bind(apps)
+            .bind(groups)
+            .bind(files)
+            .fetch_all(tx),
+        )
+    })
     .await
     .map_err(|e| e.to_string())?;
-    tx.commit().await.map_err(|e| e.to_string())?;
     Ok(missing
         .into_iter()
         .map(|(a, g, f)| objects::key(a, g, f))
