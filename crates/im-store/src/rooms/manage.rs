@@ -374,18 +374,15 @@ pub async fn update(
         .await?;
         room::plan_transfer(&f, &users[0])?;
         // The old owner becomes a plain member at the end of the list; the new one moves first.
-        // (The position is taken first: Citus runs no sequence inside a distributed UPDATE.)
-        let last: i64 = sqlx::query_scalar("select nextval('room_member_pos_seq')")
-            .fetch_one(&mut *tx)
-            .await?;
         sqlx::query(
-            "update room_members set role = 0, pos = $4
+            "update room_members set role = 0,
+                    pos = (select max(pos) + 1 from room_members
+                            where app = $1 and room_id = $2 and pos >= 0)
               where app = $1 and room_id = $2 and username = $3",
         )
         .bind(app)
         .bind(id.get())
         .bind(&current.owner)
-        .bind(last)
         .execute(&mut *tx)
         .await?;
         sqlx::query(

@@ -221,12 +221,16 @@ async fn insert_members(
         return Ok(());
     }
     // A membership names its room's parent (a thread's group), which its foreign key checks.
-    // The rows and the count change in one statement.
+    // New members go after the room's last position, in the order given (the caller holds the
+    // room's lock, so no other insert takes the same positions). The rows and the count change
+    // in one statement.
     sqlx::query(
         "with added as (
-             insert into room_members (app, room_id, username, kind, parent_id)
+             insert into room_members (app, room_id, username, kind, parent_id, pos)
              select $1, $2, n.name, $3,
-                    (select parent_id from rooms where app = $1 and id = $2)
+                    (select parent_id from rooms where app = $1 and id = $2),
+                    (select coalesce(max(pos), 0) from room_members
+                      where app = $1 and room_id = $2 and pos >= 0) + n.ord
                from unnest($4::text[]) with ordinality as n(name, ord)
               order by n.ord
              returning 1)
