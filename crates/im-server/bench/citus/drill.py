@@ -6,8 +6,8 @@ that nothing was lost, duplicated or answered with a 5xx.
 
 APPS_JSON: [{"org", "app", "client_id", "client_secret"}, ...]. Each app gets 300 users (SQL) and
 4 chatrooms. Eight threads add and remove members and read pages and users; a room's changes are
-serialized by a lock held across the request, so the expected member set follows from the
-answers. Exits 1 when anything is wrong.
+serialized by a lock held across the request, so the expected members, in join order, follow
+from the answers. Exits 1 when anything is wrong.
 """
 import json
 import random
@@ -47,7 +47,7 @@ def call(app, method, path, body=None):
 
 # Setup: users straight into the table (argon2 through the API would take minutes), rooms and
 # tokens through the API.
-rooms = []  # (app, room id, lock, expected members)
+rooms = []  # (app, room id, lock, expected members in join order: a dict used as a list)
 for app in apps:
     s, body = call(app, "POST", "/token", {"grant_type": "client_credentials",
                                            "client_id": app["client_id"],
@@ -61,7 +61,7 @@ for app in apps:
         s, body = call(app, "POST", "/chatrooms", {"name": "drill", "description": "d",
                                                    "owner": "d0", "maxusers": 10000})
         assert s == 200, body
-        rooms.append((app, body["data"]["id"], threading.Lock(), {"d0"}))
+        rooms.append((app, body["data"]["id"], threading.Lock(), {"d0": None}))
 print(f"drill: {len(apps)} apps, {len(rooms)} rooms, {len(apps) * USERS} users", flush=True)
 
 stop = threading.Event()
@@ -91,13 +91,13 @@ def load(seed):
             continue
         with lock:
             if op < 0.45:  # a batch add of up to 20 non-members
-                names = sorted({f"d{rnd.randrange(1, USERS)}" for _ in range(20)} - members)
+                names = sorted({f"d{rnd.randrange(1, USERS)}" for _ in range(20)} - members.keys())
                 if not names:
                     continue
                 s, b = call(app, "POST", f"/chatrooms/{rid}/users", {"usernames": names})
                 note("batch add", s, b)
                 if s == 200:
-                    members.update(b["data"]["newmembers"])
+                    members.update(dict.fromkeys(b["data"]["newmembers"]))
             elif op < 0.75:
                 u = f"d{rnd.randrange(1, USERS)}"
                 if u in members:
@@ -105,18 +105,18 @@ def load(seed):
                 s, b = call(app, "POST", f"/chatrooms/{rid}/users/{u}")
                 note("add", s, b)
                 if s == 200:
-                    members.add(u)
+                    members[u] = None
                 elif s < 500:
                     stats["bad"].append(("add refused", s, str(b)[:200]))
             else:
-                others = sorted(members - {"d0"})
+                others = sorted(members.keys() - {"d0"})
                 if not others:
                     continue
                 u = rnd.choice(others)
                 s, b = call(app, "DELETE", f"/chatrooms/{rid}/users/{u}")
                 note("remove", s, b)
                 if s == 200:
-                    members.discard(u)
+                    del members[u]
                 elif s < 500:
                     stats["bad"].append(("remove refused", s, str(b)[:200]))
 
@@ -145,11 +145,11 @@ stop.set()
 for t in threads:
     t.join()
 
-# The checks: every room's members through the API are what the answers said; the counts equal
-# the rows; every node has shards.
+# The checks: every room's members through the API are what the answers said, in the order they
+# joined (the owner first); the counts equal the rows; every node has shards.
 wrong = []
 for app, rid, _, members in rooms:
-    got = set()
+    got = []
     page = 1
     while True:
         s, b = call(app, "GET", f"/chatrooms/{rid}/users?pagenum={page}&pagesize=100")
@@ -157,13 +157,16 @@ for app, rid, _, members in rooms:
             wrong.append(f"room {rid}: members page {s}")
             break
         names = [m.get("member") or m.get("owner") for m in b["data"]]
-        got.update(names)
+        got.extend(names)
         if len(names) < 100:
             break
         page += 1
-    if got != members:
+    if set(got) != members.keys():
         wrong.append(f"room {rid}: {len(got)} members listed, {len(members)} expected "
-                     f"(missing {sorted(members - got)[:5]}, extra {sorted(got - members)[:5]})")
+                     f"(missing {sorted(members.keys() - set(got))[:5]}, "
+                     f"extra {sorted(set(got) - members.keys())[:5]})")
+    elif got != list(members):
+        wrong.append(f"room {rid}: members listed out of join order")
     s, b = call(app, "GET", f"/chatrooms/{rid}")
     if s != 200 or b["data"][0]["affiliations_count"] != len(members):
         wrong.append(f"room {rid}: affiliations_count {b['data'][0].get('affiliations_count')} "

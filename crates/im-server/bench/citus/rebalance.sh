@@ -7,15 +7,22 @@
 #   bash crates/im-server/bench/citus/rebalance.sh [PORT]
 #
 # From the project root, with Citus installed (deploy/citus/build.sh). The cluster lives in a
-# scratch directory on ports PORT.. (default 9720..9723) and is removed at the end.
+# scratch directory on ports PORT.. (default 9720..9723) and is removed at the end. IMSERVER_BIN
+# runs that imserver instead of a release build; IMSERVER_DRILL_SHARDS (default 32, Citus's own
+# default) is the number of shards of each table, so of shard groups to move (.ci/citus drill
+# runs the debug build over 8).
 set -euo pipefail
 PORT=${1:-9720}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../../../.." && pwd)
 cluster="$root/deploy/citus/cluster.sh"
 dir=$(mktemp -d /tmp/imserver-citus-drill.XXXXXX)
-cargo build --release --bins -q
-BIN="$root/target/release/imserver"
+if [ -n "${IMSERVER_BIN:-}" ]; then
+  BIN=$IMSERVER_BIN
+else
+  cargo build --release --bins -q
+  BIN="$root/target/release/imserver"
+fi
 SPID=
 cleanup() {
   [ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
@@ -24,7 +31,8 @@ cleanup() {
 }
 trap cleanup EXIT
 # Shard moves copy by logical replication.
-IMSERVER_CITUS_CONF="wal_level = logical" bash "$cluster" start "$dir" 2 "$PORT"
+IMSERVER_CITUS_CONF="wal_level = logical
+citus.shard_count = ${IMSERVER_DRILL_SHARDS:-32}" bash "$cluster" start "$dir" 2 "$PORT"
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/imserver"
 "$BIN" migrate >/dev/null
 apps="$dir/apps.json"
