@@ -55,7 +55,7 @@ pub fn custom_plans(pool: &PgPool) -> PgPool {
 }
 
 /// Whether the database is a Citus coordinator.
-pub async fn enabled(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
+async fn enabled(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
     sqlx::query_scalar("select exists (select 1 from pg_extension where extname = 'citus')")
         .fetch_one(conn)
         .await
@@ -64,10 +64,10 @@ pub async fn enabled(conn: &mut PgConnection) -> Result<bool, sqlx::Error> {
 /// Distributes what is not distributed yet (idempotent; a table with rows has them moved to the
 /// workers), in one transaction. Citus takes a foreign key only between tables it already
 /// manages, so the keys among these tables are dropped first and made again once all are
-/// distributed. Answers how many tables it distributed.
-pub async fn distribute(conn: &mut PgConnection) -> Result<usize, sqlx::Error> {
+/// distributed. Answers how many tables it distributed, or `None` on plain PostgreSQL.
+pub async fn distribute(conn: &mut PgConnection) -> Result<Option<usize>, sqlx::Error> {
     if !enabled(&mut *conn).await? {
-        return Ok(0);
+        return Ok(None);
     }
     let done: Vec<String> =
         sqlx::query_scalar("select logicalrelid::regclass::text from pg_dist_partition")
@@ -84,7 +84,7 @@ pub async fn distribute(conn: &mut PgConnection) -> Result<usize, sqlx::Error> {
         .filter(|t| !done.iter().any(|d| d == t))
         .collect();
     if todo.is_empty() {
-        return Ok(0);
+        return Ok(Some(0));
     }
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     // One connection per node for the whole transaction: Citus then lets it create tables that
@@ -135,7 +135,7 @@ pub async fn distribute(conn: &mut PgConnection) -> Result<usize, sqlx::Error> {
     }
     tx.commit().await?;
     tracing::info!(tables = todo.len(), "citus: tables distributed by app");
-    Ok(todo.len())
+    Ok(Some(todo.len()))
 }
 
 /// A transaction for cross-app work: on Citus its statements may span shards even where the
