@@ -477,11 +477,11 @@ async fn transferring_ownership_keeps_the_old_owner_as_a_member_and_drops_the_ne
     let d = kind.details(&app, &id).await;
     assert_eq!(d["owner"], "amy");
     assert_eq!(d["affiliations_count"], 3);
-    let affs = d["affiliations"].as_array().unwrap();
-    assert_eq!(affs[0], json!({"owner": "amy"}));
-    assert!(affs.contains(&json!({"member": "olga"})), "{d}");
-    assert!(affs.contains(&json!({"member": "bob"})), "{d}");
-    assert_eq!(affs.len(), 3);
+    // The new owner first, the old one after every member there before.
+    assert_eq!(
+        d["affiliations"],
+        json!([{"owner": "amy"}, {"member": "bob"}, {"member": "olga"}])
+    );
     assert_eq!(
         roles(&app, &id).await,
         [
@@ -491,6 +491,15 @@ async fn transferring_ownership_keeps_the_old_owner_as_a_member_and_drops_the_ne
         ]
     );
     assert!(kind.admins(&app, &id).await.is_empty());
+    // A member who joins after the transfer comes after the old owner.
+    let r = kind.remove(&app, &id, "bob").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = kind.add(&app, &id, "bob").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        kind.details(&app, &id).await["affiliations"],
+        json!([{"owner": "amy"}, {"member": "olga"}, {"member": "bob"}])
+    );
     // The old owner is an ordinary member now and can be removed.
     let r = kind.remove(&app, &id, "olga").await;
     assert_eq!(r.status, 200, "{}", r.body);
