@@ -18,8 +18,12 @@ export function announcementTab(panel, ctx) {
     text.value = a;
     status.textContent = `${a.length} / 512 characters`;
   };
+  // Until the current text is in, nothing can be typed or saved (the load would overwrite what
+  // was typed, and a save would send an empty announcement).
+  const ready = (yes) => { text.disabled = !yes; save.disabled = !yes; };
   const load = () => get(`${ctx.path}/announcement`).then((r) => show(r.data?.announcement || ''))
-    .catch((e) => { status.textContent = e.message; });
+    .catch((e) => { status.textContent = e.message; })
+    .finally(() => ready(true));
   text.addEventListener('input', () => { status.textContent = `${text.value.length} / 512 characters`; });
   const save = button('Save announcement', async () => {
     if (await act(save, () => post(`${ctx.path}/announcement`, { announcement: text.value }), 'Announcement saved.')) load();
@@ -30,6 +34,7 @@ export function announcementTab(panel, ctx) {
   }, 'danger');
   panel.append(current, h('div', { class: 'field' }, h('label', { for: id, text: 'New announcement' }), text, status),
     h('div', { class: 'actions' }, save, clearBtn));
+  ready(false);
   load();
 }
 
