@@ -374,12 +374,10 @@ pub async fn update(
         .await?;
         room::plan_transfer(&f, &users[0])?;
         // The old owner becomes a plain member at the end of the list; the new one moves first.
-        sqlx::query(
-            "update room_members set role = 0,
-                    pos = (select max(pos) + 1 from room_members
-                            where app = $1 and room_id = $2 and pos >= 0)
-              where app = $1 and room_id = $2 and username = $3",
-        )
+        sqlx::query(&format!(
+            "update room_members set role = 0, pos = {LAST_POS} + 1
+              where app = $1 and room_id = $2 and username = $3"
+        ))
         .bind(app)
         .bind(id.get())
         .bind(&current.owner)

@@ -210,6 +210,11 @@ async fn user_facts(
         .collect())
 }
 
+/// The last position in room $2 of app $1 (0, the owner's, in a room of one): a member who
+/// joins goes after it. Read under the room's lock.
+const LAST_POS: &str = "(select coalesce(max(pos), 0) from room_members
+                          where app = $1 and room_id = $2 and pos >= 0)";
+
 async fn insert_members(
     conn: &mut PgConnection,
     app: Uuid,
@@ -224,20 +229,19 @@ async fn insert_members(
     // New members go after the room's last position, in the order given (the caller holds the
     // room's lock, so no other insert takes the same positions). The rows and the count change
     // in one statement.
-    sqlx::query(
+    sqlx::query(&format!(
         "with added as (
              insert into room_members (app, room_id, username, kind, parent_id, pos)
              select $1, $2, n.name, $3,
                     (select parent_id from rooms where app = $1 and id = $2),
-                    (select coalesce(max(pos), 0) from room_members
-                      where app = $1 and room_id = $2 and pos >= 0) + n.ord
+                    {LAST_POS} + n.ord
                from unnest($4::text[]) with ordinality as n(name, ord)
               order by n.ord
              returning 1)
          update rooms set member_count = member_count + (select count(*) from added)::int,
                 modified_at = now()
-          where app = $1 and id = $2",
-    )
+          where app = $1 and id = $2"
+    ))
     .bind(app)
     .bind(room_id)
     .bind(kind.as_str())
